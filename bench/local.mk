@@ -1,0 +1,1 @@
+# bench: build rules (filled in by the owner of this area)

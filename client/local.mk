@@ -1,0 +1,1 @@
+# client: build rules (filled in by the owner of this area)

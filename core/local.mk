@@ -1,0 +1,20 @@
+# core: the superd binary and the core library it (and the unit tests) link.
+# Each part of the core keeps its sources and unit tests in its own fragment.
+noinst_LTLIBRARIES += libsuperdcore.la
+libsuperdcore_la_SOURCES = include/superd/module.h core/conftree.h core/diag.h \
+	core/config.h core/loop.h core/log.h core/options.h core/service.h
+libsuperdcore_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
+libsuperdcore_la_LIBADD = $(YAML_LIBS)
+
+sbin_PROGRAMS += superd
+superd_SOURCES = core/main.c
+superd_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
+superd_LDADD = libsuperdcore.la $(YAML_LIBS)
+
+# Unit tests link the core library and Check.
+unit_cflags = $(AM_CFLAGS) $(CHECK_CFLAGS) $(YAML_CFLAGS)
+unit_ldadd = libsuperdcore.la $(CHECK_LIBS) $(YAML_LIBS)
+
+include core/config.mk
+include core/loop.mk
+include core/runtime.mk

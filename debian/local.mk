@@ -1,0 +1,1 @@
+# debian: build rules (filled in by the owner of this area)

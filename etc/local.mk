@@ -1,0 +1,1 @@
+# etc: build rules (filled in by the owner of this area)

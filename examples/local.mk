@@ -1,0 +1,1 @@
+# examples: build rules (filled in by the owner of this area)

@@ -1,0 +1,1 @@
+# man: build rules (filled in by the owner of this area)

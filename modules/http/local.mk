@@ -1,0 +1,1 @@
+# modules/http: build rules (filled in by the owner of this area)

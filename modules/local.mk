@@ -1,0 +1,1 @@
+# modules: build rules (filled in by the owner of this area)
