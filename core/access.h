@@ -1,0 +1,84 @@
+/*
+ * access.h - who may connect, and how many: allow/deny, connection limits
+ * (per service, per source, whole server), rate limits, and the UDP
+ * reflection guard.
+ *
+ * Counters live in one shared anonymous mapping made by the master before it
+ * forks workers, updated with atomics, so every limit is exact across all
+ * workers.  A refusal is logged once per burst (never a log flood).
+ */
+#ifndef SUPERD_ACCESS_H
+#define SUPERD_ACCESS_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "config.h"
+
+/** Why a connection or datagram was refused (ACCESS_OK: admitted). */
+enum access_verdict {
+	ACCESS_OK = 0,
+	ACCESS_DENIED,          /**< allow/deny rules */
+	ACCESS_LIMIT_GLOBAL,    /**< global max_connections */
+	ACCESS_LIMIT_SERVICE,   /**< service max_connections */
+	ACCESS_LIMIT_SOURCE,    /**< per_source */
+	ACCESS_RATE,            /**< service rate */
+	ACCESS_RATE_SOURCE,     /**< rate_per_source (also UDP per-source rate) */
+	ACCESS_REFLECTION,      /**< UDP: source port < 1024, broadcast, multicast */
+};
+
+/** The shared state for the whole server (one per master, survives reloads). */
+struct access_shared;
+/** One service's view: its rules plus its slot in the shared state. */
+struct access_svc;
+
+/**
+ * Create the shared mapping (before fork).  global_max: whole-server
+ * max_connections, 0 = unlimited.  NULL + errno.
+ */
+struct access_shared *access_shared_new(unsigned long global_max);
+/** Change the global limit on reload. */
+void access_shared_set_global(struct access_shared *sh, unsigned long global_max);
+void access_shared_free(struct access_shared *sh);
+
+/**
+ * Bind a service's rules to the shared state.  The counters are keyed by
+ * the service name, so a service kept across a reload keeps its counts.
+ * NULL + errno (ENOSPC: too many services).
+ */
+struct access_svc *access_svc_new(struct access_shared *sh,
+                                  const struct service_conf *conf);
+void access_svc_free(struct access_svc *a);
+
+/** Allow/deny only (an IPv4 client on a dual-stack socket matches IPv4 rules). */
+int access_allowed(const struct access_svc *a, const struct sockaddr *peer);
+
+/**
+ * Admit a new stream connection: rules, rate limits, then connection
+ * limits; on ACCESS_OK a slot is taken (global, service, source) and must be
+ * given back with access_release().  now_ms: monotonic milliseconds.
+ */
+enum access_verdict access_admit(struct access_svc *a,
+                                 const struct sockaddr *peer, uint64_t now_ms);
+/** Give back the slots taken by a successful access_admit. */
+void access_release(struct access_svc *a, const struct sockaddr *peer);
+
+/**
+ * Check a datagram: reflection guard, rules, per-source datagram rate
+ * (rate_per_source, else a built-in cap).  Takes no slot.
+ */
+enum access_verdict access_datagram(struct access_svc *a,
+                                    const struct sockaddr *peer, uint64_t now_ms);
+
+/**
+ * Log a refusal at most once per burst per service and reason: the first
+ * refusal is logged, later ones in the same burst are counted and reported
+ * in one summary line when the burst ends.  Cheap when suppressed.
+ */
+void access_log_refusal(struct access_svc *a, enum access_verdict v,
+                        const struct sockaddr *peer, uint64_t now_ms);
+
+/** A short text for a verdict ("denied", "per_source limit", ...). */
+const char *access_verdict_text(enum access_verdict v);
+
+#endif
