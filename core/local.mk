@@ -18,3 +18,5 @@ unit_ldadd = libsuperdcore.la $(CHECK_LIBS) $(YAML_LIBS)
 include core/config.mk
 include core/loop.mk
 include core/runtime.mk
+include core/controls.mk
+include core/systemd.mk

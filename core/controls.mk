@@ -1,0 +1,1 @@
+# core/controls.mk: sources and tests of this part

@@ -1,0 +1,1 @@
+# core/systemd.mk: sources and tests of this part
