@@ -1,0 +1,123 @@
+#!/bin/sh
+# bootstrap.sh - set up a fresh Debian 12 machine (as root) and either run
+# superd or run the whole test suite.  The two commands of README.md:
+#
+#   ./bootstrap.sh run    install what is missing, build, install into
+#                         /usr/local, run `superd -f etc/superd.yaml` in the
+#                         foreground (Ctrl-C stops it)
+#   ./bootstrap.sh test   install what is missing, then: build with -Werror
+#                         and run `make check` (unit tests + integration tests
+#                         on every event backend), the same under ASan+UBSan,
+#                         `make distcheck`, the HTTP parser fuzzer for a
+#                         bounded time, and the .deb/.rpm packaging builds
+#
+# Environment: JOBS (parallel make jobs, default: CPUs), FUZZ_SECONDS
+# (default 60), SKIP_PACKAGING=1 / SKIP_FUZZ=1 / SKIP_ASAN=1 to shorten a
+# local run (CI sets none of them).
+set -eu
+
+top=$(cd "$(dirname "$0")" && pwd)
+cd "$top"
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+
+# Debian packages needed to build superd and run its tests.
+BUILD_PKGS="autoconf automake libtool pkg-config make gcc libc6-dev libyaml-dev check python3"
+TEST_PKGS="curl clang libclang-rt-14-dev systemd procps util-linux iproute2 groff mandoc
+	man-db debhelper dpkg-dev fakeroot lintian rpm"
+
+# install_missing PKG...: apt-get install only what dpkg does not have.
+install_missing() {
+	missing=""
+	for p in "$@"; do
+		st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+		case "$st" in
+		*" installed") ;;
+		*) missing="$missing $p" ;;
+		esac
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "bootstrap: missing packages:$missing (run as root to install them)" >&2
+		exit 1
+	fi
+	echo "bootstrap: installing$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing
+}
+
+# configure_in DIR ARGS...: a fresh out-of-tree build directory.
+configure_in() {
+	dir=$1
+	shift
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	(cd "$dir" && "$top/configure" "$@")
+}
+
+do_run() {
+	install_missing $BUILD_PKGS
+	[ -x configure ] || ./autogen.sh
+	[ -f Makefile ] || ./configure --prefix=/usr/local
+	make -j"$JOBS"
+	make install
+	echo "bootstrap: starting superd -f etc/superd.yaml (Ctrl-C to stop)"
+	exec /usr/local/sbin/superd -f etc/superd.yaml
+}
+
+do_test() {
+	# shellcheck disable=SC2086
+	install_missing $BUILD_PKGS $TEST_PKGS
+	./autogen.sh
+
+	echo "== build with -Werror, make check"
+	configure_in _build/check --enable-werror
+	make -C _build/check -j"$JOBS"
+	make -C _build/check -j"$JOBS" check || { cat_failed _build/check; exit 1; }
+
+	if [ "${SKIP_ASAN:-0}" != 1 ]; then
+		echo "== ASan + UBSan build, make check"
+		configure_in _build/asan --enable-werror \
+			CFLAGS="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+			LDFLAGS="-fsanitize=address,undefined"
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		SUPERD_SANITIZED=1 \
+			make -C _build/asan -j"$JOBS" check || { cat_failed _build/asan; exit 1; }
+	fi
+
+	echo "== make distcheck"
+	make -C _build/check -j"$JOBS" distcheck \
+		DISTCHECK_CONFIGURE_FLAGS=--enable-werror
+
+	if [ "${SKIP_FUZZ:-0}" != 1 ]; then
+		echo "== fuzz the HTTP request parser (${FUZZ_SECONDS:-60} s)"
+		configure_in _build/fuzz --enable-fuzz CC=clang
+		make -C _build/fuzz -j"$JOBS" fuzz
+		FUZZ_SECONDS=${FUZZ_SECONDS:-60} sh tests/fuzz/run.sh _build/fuzz
+	fi
+
+	if [ "${SKIP_PACKAGING:-0}" != 1 ]; then
+		echo "== packaging: .deb (lintian) and .rpm"
+		sh tests/packaging.sh "$top/_build/check"
+	fi
+	echo "bootstrap: all tests passed"
+}
+
+# cat_failed DIR: show the logs of failed tests (CI keeps only the output).
+cat_failed() {
+	for trs in $(grep -l -E '^:test-result: (FAIL|ERROR)' $(find "$1" -name '*.trs') 2>/dev/null); do
+		echo "---- ${trs%.trs}.log"
+		tail -n 80 "${trs%.trs}.log"
+	done
+}
+
+case "${1:-}" in
+run) do_run ;;
+test) do_test ;;
+*)
+	echo "usage: $0 run|test" >&2
+	exit 2
+	;;
+esac
