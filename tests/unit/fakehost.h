@@ -34,6 +34,10 @@ struct fake_conn {
 	unsigned timeout_ms;    /**< last set_timeout */
 	char note[128];         /**< last conn_note */
 	int on_close_called;
+	/* --- extensions (appended) --- */
+	size_t pending;         /**< what host->pending reports; tests set it */
+	int fd;                 /**< what host->conn_fd reports (-1 unless
+	                             fake_set_next_fd was used); not closed */
 };
 
 /** The host table. */
@@ -48,11 +52,22 @@ void fake_opts_free(superd_opt *o);
 int fake_configure(const struct superd_module *m, struct superd_service *svc,
                    const char *yaml, void **instance);
 
-/** New connection from ip:port over proto (SUPERD_PROTO_*); calls on_open. */
+/**
+ * New connection from ip:port over proto (SUPERD_PROTO_*); calls on_open
+ * and stores its result in *rc (rc may be NULL).  When on_open returns -1
+ * the connection is marked closed=2 and still returned: inspect it, then
+ * fake_close it (on_close runs, as the real host does for any ending).
+ */
 struct fake_conn *fake_open(const struct superd_module *m, void *instance,
                             unsigned proto, const char *ip, unsigned port,
                             int *rc);
-/** Deliver bytes as the host does (appended to kept input). */
+/**
+ * Deliver bytes as the host does: appended to the kept input, and on_data
+ * gets kept + new.  Dropped once the connection is closed (1 or 2).
+ * While paused the bytes are only kept; fake_data(c, NULL, 0) then hands
+ * the kept input over (after the module resumed).  A module returning
+ * more than it was given makes the test abort.
+ */
 void fake_data(struct fake_conn *c, const void *buf, size_t len);
 /** Deliver a half-close (on_eof, or the host's default: close). */
 void fake_eof(struct fake_conn *c);
@@ -60,6 +75,12 @@ void fake_eof(struct fake_conn *c);
 void fake_drain(struct fake_conn *c);
 /** Close: on_close, then free. */
 void fake_close(struct fake_conn *c);
+
+/**
+ * The next fake_open's connection reports fd from host->conn_fd (once;
+ * then -1 again).  The test keeps owning fd.
+ */
+void fake_set_next_fd(int fd);
 
 /** Send a datagram to a module; replies are appended to fake_replies(). */
 void fake_datagram(const struct superd_module *m, void *instance,
@@ -73,14 +94,29 @@ void fake_advance(uint64_t ms);
 /** Active timers and watches. */
 size_t fake_timer_count(void);
 size_t fake_watch_count(void);
-/** Fire the watch on fd with events (0 if none). */
+/** Fire the watch on fd with events: 1, or 0 if fd has no watch. */
 int fake_watch_fire(int fd, unsigned events);
-/** Report that child pid exited with status (as from waitpid). */
+/** Events the watch on fd waits for, or -1 if fd has no watch. */
+int fake_watch_events(int fd);
+/** Report that child pid exited with status (as from waitpid): 1, or 0
+ *  if nobody watches pid (the watch is removed once it fired). */
 int fake_child_exit(pid_t pid, int status);
+/** Child watches not fired yet. */
+size_t fake_child_count(void);
+/** The fake monotonic clock (what host->now_ms returns). */
+uint64_t fake_now(void);
 
-/** Last log line or option error, and how many there were. */
+/**
+ * Last log line or option error, and how many there were.  A log line
+ * reads "SERVICE: message"; an option error reads as diag prints it,
+ * "FILE:LINE:COLUMN: service NAME: message" (FILE is "test.yaml").
+ */
 const char *fake_last_log(void);
 unsigned fake_log_count(void);
+/** Level of the last host->log line (SUPERD_LOG_*; -1 for none). */
+int fake_last_log_level(void);
+/** 1 if any log line or option error since fake_reset contains needle. */
+int fake_log_contains(const char *needle);
 /** Forget replies, logs and counters (between tests). */
 void fake_reset(void);
 
