@@ -1,1 +1,37 @@
-# etc: build rules (filled in by the owner of this area)
+# etc: the default configuration and the systemd units.
+#
+# The default configuration is installed as $(sysconfdir)/superd/superd.yaml,
+# with the web site's `root: ../site` (relative to etc/ in the source tree)
+# rewritten to the installed site, $(pkgdatadir)/site.  The systemd unit goes
+# to $(systemdunitdir), by default $(prefix)/lib/systemd/system: inside the
+# prefix (so `make distcheck` and DESTDIR staging work) and a directory
+# systemd searches for /usr and /usr/local alike.  Packagers override it:
+# `make install systemdunitdir=/lib/systemd/system`.
+superdconfdir = $(sysconfdir)/superd
+superdconf_DATA = etc/installed/superd.yaml
+
+systemdunitdir = $(prefix)/lib/systemd/system
+systemdunit_DATA = etc/superd.service
+
+etc_edit = sed \
+	-e 's|@sbindir[@]|$(sbindir)|g' \
+	-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	-e 's|@pkgdatadir[@]|$(pkgdatadir)|g'
+
+etc/installed/superd.yaml: etc/superd.yaml Makefile
+	$(AM_V_GEN)$(MKDIR_P) etc/installed && \
+	sed -e 's|^\([ 	]*root:[ 	]*\)\.\./site\b|\1$(pkgdatadir)/site|' \
+	    $(srcdir)/etc/superd.yaml >$@.tmp && mv $@.tmp $@
+
+etc/superd.service: etc/superd.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) etc && \
+	$(etc_edit) $(srcdir)/etc/superd.service.in >$@.tmp && mv $@.tmp $@
+
+CLEANFILES += etc/installed/superd.yaml etc/superd.service
+EXTRA_DIST += etc/superd.yaml etc/superd.service.in etc/superd.socket
+
+# The installed configuration must name the installed site, and the unit the
+# installed binary and file.
+TESTS += tests/etc-install.sh
+EXTRA_DIST += tests/etc-install.sh
+check_DATA = etc/installed/superd.yaml etc/superd.service
