@@ -1,1 +1,3 @@
-# core/config.mk: sources (libsuperdcore_la_SOURCES +=) and unit tests of this part
+# core/config.mk: the configuration layer (YAML tree, diagnostics, module
+# option accessors, checked configuration, addresses) and its unit tests.
+libsuperdcore_la_SOURCES += core/conftree.c core/diag.c core/options.c

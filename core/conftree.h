@@ -21,7 +21,8 @@ struct superd_opt {
 	unsigned col;        /**< 1-based column */
 	char *str;           /**< scalar text (NUL-terminated), else NULL */
 	size_t len;          /**< scalar length in bytes (may hold NULs: refused) */
-	int quoted;          /**< scalar was quoted ('x' or "x"): never a bool/null */
+	int quoted;          /**< scalar was not plain ('x', "x", | or >, or
+	                          tagged !!str): never a bool, number or null */
 	size_t n;            /**< items (seq) or pairs (map) */
 	struct superd_opt **items; /**< seq items, or map values */
 	struct superd_opt **keys;  /**< map keys (scalar nodes); NULL for seq */
@@ -39,5 +40,28 @@ struct superd_opt *conftree_parse(const char *name, const char *buf, size_t len)
 void conftree_free(struct superd_opt *root);
 /** Value for key in a map, or NULL. */
 const struct superd_opt *conftree_get(const struct superd_opt *map, const char *key);
+
+/* Limits that keep a hostile file from exhausting memory, stack or time. */
+#define CONFTREE_MAX_BYTES (8u << 20) /**< file size */
+#define CONFTREE_MAX_DEPTH 64         /**< nested sequences/mappings */
+#define CONFTREE_MAX_NODES 1000000u   /**< nodes in the whole tree */
+
+/** Is o YAML's null: an unquoted empty, "~" or "null" scalar? */
+int conftree_is_null(const struct superd_opt *o);
+/**
+ * A boolean scalar: unquoted true/false, yes/no, on/off (any case).
+ * 0 and *out set, or -1 (not a boolean; nothing reported).
+ */
+int conftree_bool(const struct superd_opt *o, int *out);
+/**
+ * A scalar of decimal digits only (no sign, no spaces).  0 and *out set;
+ * -1: not digits (or not a scalar); -2: too large.  Nothing reported.
+ */
+int conftree_uint(const struct superd_opt *o, unsigned long long *out);
+/**
+ * What a node is, for "expected X, got Y" messages: "a list", "a mapping",
+ * "nothing" (null) or the scalar quoted and shortened ('abc').
+ */
+const char *conftree_what(const struct superd_opt *o, char *buf, size_t size);
 
 #endif

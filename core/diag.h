@@ -9,6 +9,8 @@
 #ifndef SUPERD_DIAG_H
 #define SUPERD_DIAG_H
 
+#include <stdarg.h>
+
 #include "conftree.h"
 
 typedef void diag_sink_fn(const char *line);
@@ -21,6 +23,9 @@ void diag_at(const struct superd_opt *at, const char *fmt, ...)
 /** Report an error at an explicit position (line 0: no position). */
 void diag_pos(const char *file, unsigned line, unsigned col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/** diag_at() with a va_list (for wrappers that add a prefix). */
+void diag_vat(const struct superd_opt *at, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /** Number of errors reported since the last diag_reset(). */
 unsigned diag_count(void);
 void diag_reset(void);
