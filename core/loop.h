@@ -15,6 +15,13 @@
 #define LOOP_IN 0x1u  /**< readable */
 #define LOOP_OUT 0x2u /**< writable */
 #define LOOP_ERR 0x4u /**< error/hang-up: always reported, never requested */
+/**
+ * For loop_add only: a listening socket shared by several worker processes.
+ * epoll wakes one of the waiting processes instead of all of them
+ * (EPOLLEXCLUSIVE, Linux 4.5; added without it on an older kernel); select
+ * and poll ignore it.  Keep it in the events given to loop_mod for that fd.
+ */
+#define LOOP_EXCLUSIVE 0x8u
 
 struct loop;
 struct loop_timer;
@@ -44,6 +51,11 @@ struct loop_backend {
 	            void (*report)(struct loop *l, int fd, unsigned events));
 	void (*free)(void *st);
 };
+
+/** The backends (for loop.c and the backend files). */
+extern const struct loop_backend loop_backend_select;
+extern const struct loop_backend loop_backend_poll;
+extern const struct loop_backend loop_backend_epoll; /**< Linux only */
 
 /** Names of the backends built in, NULL-terminated; the first is the default. */
 const char *const *loop_backend_names(void);
