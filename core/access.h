@@ -81,4 +81,15 @@ void access_log_refusal(struct access_svc *a, enum access_verdict v,
 /** A short text for a verdict ("denied", "per_source limit", ...). */
 const char *access_verdict_text(enum access_verdict v);
 
+/**
+ * Write the summary of refusal bursts that have ended (1 s without a
+ * refusal).  Without it a burst's count is reported with the next refusal
+ * or every 10 s; call it from a periodic timer (1 s) to report promptly.
+ */
+void access_log_flush(struct access_svc *a, uint64_t now_ms);
+
+/** Open connections now, whole server / one service (tests, status). */
+unsigned long access_count_global(const struct access_shared *sh);
+unsigned long access_count_service(const struct access_svc *a);
+
 #endif

@@ -1,1 +1,13 @@
-# core/controls.mk: sources and tests of this part
+# core/controls.mk: access controls (allow/deny, limits, rates, the UDP
+# reflection guard) and privileges (dropping root, RLIMIT_NOFILE), with
+# their unit and integration tests.
+libsuperdcore_la_SOURCES += core/access.c core/access.h core/privs.c core/privs.h
+
+check_PROGRAMS += tests/unit/test_access tests/unit/test_privs
+TESTS += tests/unit/test_access tests/unit/test_privs
+tests_unit_test_access_SOURCES = tests/unit/test_access.c
+tests_unit_test_access_CFLAGS = $(unit_cflags)
+tests_unit_test_access_LDADD = $(unit_ldadd)
+tests_unit_test_privs_SOURCES = tests/unit/test_privs.c
+tests_unit_test_privs_CFLAGS = $(unit_cflags)
+tests_unit_test_privs_LDADD = $(unit_ldadd)
