@@ -34,4 +34,3 @@ EXTRA_DIST += etc/superd.yaml etc/superd.service.in etc/superd.socket
 # installed binary and file.
 TESTS += tests/etc-install.sh
 EXTRA_DIST += tests/etc-install.sh
-check_DATA = etc/installed/superd.yaml etc/superd.service
