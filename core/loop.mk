@@ -1,1 +1,12 @@
-# core/loop.mk: sources (libsuperdcore_la_SOURCES +=) and unit tests of this part
+# core/loop.mk: the event loop and the log (sources and unit tests).
+libsuperdcore_la_SOURCES += core/loop.c core/loop_select.c core/loop_poll.c \
+	core/loop_epoll.c core/log.c
+
+check_PROGRAMS += tests/unit/test_loop tests/unit/test_log
+TESTS += tests/unit/test_loop tests/unit/test_log
+tests_unit_test_loop_SOURCES = tests/unit/test_loop.c
+tests_unit_test_loop_CFLAGS = $(unit_cflags)
+tests_unit_test_loop_LDADD = $(unit_ldadd)
+tests_unit_test_log_SOURCES = tests/unit/test_log.c
+tests_unit_test_log_CFLAGS = $(unit_cflags)
+tests_unit_test_log_LDADD = $(unit_ldadd)
