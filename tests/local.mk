@@ -1,1 +1,18 @@
-# tests: build rules (filled in by the owner of this area)
+# tests: the integration harness and the core's integration tests.
+# Each test_*.py starts the real superd on loopback (tests/integration/harness.py)
+# and runs once per event backend; see the harness's header for its environment.
+# Tests of other areas (http, exec, controls, systemd) are registered in their
+# own fragments and use the same harness.
+EXTRA_DIST += tests/integration/harness.py
+
+core_integration_tests = \
+	tests/integration/test_cli.py \
+	tests/integration/test_config_errors.py \
+	tests/integration/test_classic_tcp.py \
+	tests/integration/test_classic_udp.py \
+	tests/integration/test_processes.py \
+	tests/integration/test_scale.py \
+	tests/integration/test_logs.py
+
+TESTS += $(core_integration_tests)
+EXTRA_DIST += $(core_integration_tests)

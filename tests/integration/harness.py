@@ -546,21 +546,36 @@ def superd_env(backend=None, extra=None):
 
 def run_superd(*args, input=None, timeout=10.0, env=None, backend=None, cwd=None):
     """Run superd with args to completion (bounded); a CompletedProcess with
-    text stdout/stderr.  A hang is a test failure, and the child is killed."""
+    text stdout/stderr.  A hang is a test failure, and the child's whole
+    process group is killed."""
+    cmd = [SUPERD_BIN] + [str(a) for a in args]
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         errors="replace", env=superd_env(backend, env), cwd=cwd,
+                         start_new_session=True)
     try:
-        return subprocess.run([SUPERD_BIN] + [str(a) for a in args], input=input,
-                              capture_output=True, text=True, timeout=timeout * TIME_SCALE,
-                              env=superd_env(backend, env), cwd=cwd,
-                              start_new_session=True)
-    except subprocess.TimeoutExpired as e:
+        out, err = p.communicate(input, timeout=timeout * TIME_SCALE)
+    except subprocess.TimeoutExpired:
+        _killpg(p.pid)
+        out, err = p.communicate()
         fail("superd %s did not finish within %.0fs (stderr: %s)"
-             % (" ".join(map(str, args)), timeout, short(e.stderr)))
+             % (" ".join(map(str, args)), timeout, short(err[-500:])))
+    finally:
+        _killpg(p.pid)  # nothing of it may outlive the call
+    return subprocess.CompletedProcess(cmd, p.returncode, out, err)
 
 
-def check_config(text, env=None, name="superd.yaml", files=None):
-    """Write text (placeholders as for Superd) to a temp dir and run
-    `superd -t -f FILE`.  Returns (CompletedProcess, path of the file).
-    files: {relative name: text} written beside it first."""
+def _killpg(pgid):
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def config_file(text, name="superd.yaml", files=None):
+    """Write text (placeholders as for Superd: {portN} get free ports) into a
+    new temp dir; returns the file's path.  files: {relative name: text}
+    written beside it first."""
     d = tempfile.mkdtemp(prefix="superd-t-")
     _temp_dirs.append(d)
     values = {"tmp": d, "modpath": SUPERD_MODULE_PATH, "srcdir": TOP_SRCDIR,
@@ -568,9 +583,16 @@ def check_config(text, env=None, name="superd.yaml", files=None):
     for p in _placeholder_ports(text):
         values["port%d" % p] = free_port("both")
     for rel, body in (files or {}).items():
-        write_file(os.path.join(d, rel), body)
-    path = write_file(os.path.join(d, name), _substitute(text, values))
+        write_file(os.path.join(d, rel), _substitute(body, values))
+    return write_file(os.path.join(d, name), _substitute(text, values))
+
+
+def check_config(text, env=None, name="superd.yaml", files=None):
+    """config_file(), then `superd -t -f FILE`.  Returns (CompletedProcess,
+    path of the file)."""
+    path = config_file(text, name, files)
     return run_superd("-t", "-f", path, env=env), path
+
 
 # ---------------------------------------------------------------- Superd
 
@@ -829,6 +851,83 @@ class Superd:
                 fail("no log line matching %r within %.1fs; log tail:\n%s"
                      % (regex, timeout, self.log_tail()))
             time.sleep(0.02)
+
+# ---------------------------------------------------------------- classic services
+
+# The five classic services on 127.0.0.1 and ::1, TCP and UDP; use
+# classic(backend, workers).  port0 echo, port1 discard, port2 chargen, port3 daytime, port4 time
+FIVE = """\
+global:
+  workers: {workers}
+services:
+  echo:
+    module: echo
+    listen: ["127.0.0.1:{port0}", "[::1]:{port0}"]
+    protocol: [tcp, udp]
+  discard:
+    module: discard
+    listen: ["127.0.0.1:{port1}", "[::1]:{port1}"]
+    protocol: [tcp, udp]
+  chargen:
+    module: chargen
+    listen: ["127.0.0.1:{port2}", "[::1]:{port2}"]
+    protocol: [tcp, udp]
+  daytime:
+    module: daytime
+    listen: ["127.0.0.1:{port3}", "[::1]:{port3}"]
+    protocol: [tcp, udp]
+  time:
+    module: time
+    listen: ["127.0.0.1:{port4}", "[::1]:{port4}"]
+    protocol: [tcp, udp]
+"""
+ECHO, DISCARD, CHARGEN, DAYTIME, TIME = range(5)
+HOSTS = ("127.0.0.1", "::1")
+
+
+_mib = []
+
+
+def binary_mib():
+    """1 MiB (+3) with every byte value, NULs included, not a repeating block."""
+    if not _mib:
+        _mib.append(bytes((i * 7 + (i >> 8) * 13) & 0xFF for i in range(1 << 20)) + b"\0\0\0")
+    return _mib[0]
+
+
+def check_time_reply(b, what):
+    """b is an RFC 868 reply: 4 bytes, within 2 s of now."""
+    eq(len(b), 4, "%s: time reply length" % what)
+    got = struct.unpack("!I", b)[0]
+    now = rfc868_now()
+    diff = (got - now + (1 << 31)) % (1 << 32) - (1 << 31)
+    check(abs(diff) <= 2, "%s: time %d is %+d s from now (%d)" % (what, got, diff, now))
+
+
+def check_daytime_reply(b, what):
+    """b is an RFC 867 reply: one printable line with the year in it."""
+    check(b.endswith(b"\n"), "%s: daytime should end its line: %r" % (what, b))
+    eq(b.count(b"\n"), 1, "%s: number of lines in %r" % (what, b))
+    text = b.rstrip(b"\r\n")
+    check(text and all(0x20 <= c < 0x7F for c in text),
+          "%s: daytime line should be printable text: %r" % (what, b))
+    years = {str(time.gmtime().tm_year), str(time.localtime().tm_year)}
+    check(any(y.encode() in text for y in years), "%s: no year in %r" % (what, b))
+
+
+def check_chargen_stream(b, what):
+    """b is the RFC 864 stream exactly, starting at any line."""
+    check(len(b) >= 74, "%s: chargen sent only %d bytes" % (what, len(b)))
+    first = b[0] - 0x20
+    check(0 <= first < 95, "%s: first byte %r is not printable" % (what, b[:1]))
+    want = chargen_stream(len(b), first_line=first)
+    eq(b, want, "%s: chargen stream (starting at line %d)" % (what, first))
+
+
+def classic(backend, workers=2, **kw):
+    """A Superd running FIVE (echo, discard, chargen, daytime, time)."""
+    return Superd(FIVE.replace("{workers}", str(workers)), backend=backend, **kw)
+
 
 # ---------------------------------------------------------------- running
 
