@@ -36,7 +36,10 @@ struct cidr {
 /** One service as configured (after `defaults:` are applied). */
 struct service_conf {
 	char *name;                       /**< key under services: */
-	const struct superd_opt *at;      /**< the service's mapping node */
+	const struct superd_opt *at;      /**< the service's mapping node (its
+	                                       name's node when it has none) */
+	const struct superd_opt *name_at; /**< the name under services:, where
+	                                       service-wide errors point */
 	char *module;                     /**< `module:` as written */
 	const struct superd_opt *module_at;
 	struct listen_addr *listen;       /**< every address x every protocol */
@@ -95,6 +98,31 @@ void config_free(struct config *cfg);
 /** Parse one listen entry (addr.c); appends to *out.  0 or -1 (reported). */
 int addr_parse_listen(const struct superd_opt *at, unsigned protocols,
                       struct listen_addr **out, size_t *n);
+
+/* Limits on what one file may ask us to resolve and hold. */
+#define ADDR_MAX_LOOKUPS 64     /**< host names resolved per file */
+#define ADDR_MAX_LISTEN 65536   /**< listen addresses per file */
+
+/** What addr_parse_listen_in() needs beyond the node. */
+struct addr_ctx {
+	const char *dir;    /**< base of relative unix: paths (absolute) */
+	const char *prefix; /**< put before messages ("service 'x': listen: ") */
+	unsigned lookups;   /**< host names resolved so far */
+	size_t total;       /**< addresses produced so far */
+};
+/** addr_parse_listen() with a base directory, prefix and limits. */
+int addr_parse_listen_in(struct addr_ctx *ctx, const struct superd_opt *at,
+                         unsigned protocols, struct listen_addr **out,
+                         size_t *n);
+/** addr_parse_cidr(), and on failure *why says what is wrong. */
+int addr_parse_cidr_why(const char *text, struct cidr *c, const char **why);
+/**
+ * Report every address used twice across services (at the second, naming
+ * the first's FILE:LINE), and every wildcard that overlaps a specific
+ * address on the same port (Linux refuses to bind both).  Returns the
+ * number of problems reported.
+ */
+unsigned addr_check_unique(const struct service_conf *svcs, size_t n);
 /** Parse "A.B.C.D/N", "X::/N" or a bare address into c.  0 or -1. */
 int addr_parse_cidr(const char *text, struct cidr *c);
 /** Does sa (IPv4-mapped IPv6 counts as IPv4) fall in c? */

@@ -1,0 +1,583 @@
+/*
+ * config.c - check a configuration tree and build struct config from it.
+ *
+ * Pure: reads the file, resolves names, binds nothing.  Every problem is
+ * reported (not only the first) at its FILE:LINE:COLUMN; the result is
+ * NULL when anything was reported.  `defaults:` values are checked once, at
+ * their own position, then used for each service that does not set the key.
+ */
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config_check.h"
+#include "diag.h"
+
+/* Service keys, in the order they are applied (protocol before listen). */
+enum svc_key {
+	K_MODULE, K_PROTOCOL, K_LISTEN, K_MAX_CONNECTIONS, K_PER_SOURCE,
+	K_RATE, K_RATE_PER_SOURCE, K_TIMEOUT, K_ENABLED, K_ALLOW, K_DENY,
+	K_OPTIONS, K_COUNT
+};
+
+static const char *const service_keys[K_COUNT + 1] = {
+	"module", "protocol", "listen", "max_connections", "per_source",
+	"rate", "rate_per_source", "timeout", "enabled", "allow", "deny",
+	"options", NULL
+};
+
+/* `defaults:` after its own check: each key's value, and whether it was bad. */
+struct defaults {
+	const struct superd_opt *v[K_COUNT];
+	int bad[K_COUNT];
+};
+
+#define COUNT_MAX 4294967295ULL       /* limits: 0 (unlimited) .. 2^32-1 */
+#define TIMEOUT_MAX (4294967295ULL / 1000) /* seconds that fit in ms */
+#define SERVICE_NAME_MAX 64
+
+void conf_error(const struct superd_opt *at, const char *prefix,
+                const char *key, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag_at(at, "%s%s%s%s", prefix ? prefix : "", key ? key : "",
+	        key ? ": " : "", msg);
+}
+
+int conf_uint(const struct superd_opt *at, const char *prefix, const char *key,
+              unsigned long long min, unsigned long long max,
+              unsigned long long *out)
+{
+	unsigned long long v;
+	char what[64];
+	int rc = conftree_uint(at, &v);
+
+	if (rc == -1) {
+		conf_error(at, prefix, key, "expected a whole number, got %s",
+		           conftree_what(at, what, sizeof(what)));
+		return -1;
+	}
+	if (rc == -2 || v < min || v > max) {
+		conf_error(at, prefix, key, "%.40s is out of range (%llu..%llu)",
+		           at->str, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int conf_bool(const struct superd_opt *at, const char *prefix, const char *key,
+              int *out)
+{
+	char what[64];
+
+	if (conftree_bool(at, out) < 0) {
+		conf_error(at, prefix, key, "expected true or false, got %s",
+		           conftree_what(at, what, sizeof(what)));
+		return -1;
+	}
+	return 0;
+}
+
+int conf_string(const struct superd_opt *at, const char *prefix,
+                const char *key, char **out)
+{
+	char what[64];
+
+	if (at->kind != SUPERD_OPT_SCALAR || conftree_is_null(at) || at->len == 0) {
+		conf_error(at, prefix, key, "expected a string, got %s",
+		           at->len == 0 && at->kind == SUPERD_OPT_SCALAR ? "nothing"
+		           : conftree_what(at, what, sizeof(what)));
+		return -1;
+	}
+	free(*out);
+	*out = strdup(at->str);
+	if (!*out) {
+		conf_error(at, prefix, key, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+int conf_word(const struct superd_opt *at, const char *prefix, const char *key,
+              const char *const *words, int *out)
+{
+	char list[256] = "", what[64];
+	size_t n = 0;
+
+	while (words[n])
+		n++;
+	for (size_t i = 0; i < n && at->kind == SUPERD_OPT_SCALAR; i++) {
+		if (strcmp(at->str, words[i]) == 0) {
+			*out = (int)i;
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+		         i == 0 ? "" : i + 1 == n ? " or " : ", ", words[i]);
+	conf_error(at, prefix, key, "expected %s, got %s", list,
+	           conftree_what(at, what, sizeof(what)));
+	return -1;
+}
+
+int conf_path(const struct conf_build *b, const struct superd_opt *at,
+              const char *prefix, const char *key, char **out)
+{
+	char *text = NULL;
+	size_t size;
+
+	if (conf_string(at, prefix, key, &text) < 0)
+		return -1;
+	free(*out);
+	*out = text;
+	if (text[0] == '/' || !b->cfg->dir)
+		return 0;
+	size = strlen(b->cfg->dir) + strlen(text) + 2;
+	*out = malloc(size);
+	if (!*out) {
+		free(text);
+		conf_error(at, prefix, key, "out of memory");
+		return -1;
+	}
+	snprintf(*out, size, "%s/%s", b->cfg->dir, text);
+	free(text);
+	return 0;
+}
+
+/* protocol: tcp | udp | a list of them. */
+static int svc_protocol(struct service_conf *sc, const struct superd_opt *v,
+                        const char *prefix)
+{
+	static const char *const names[] = { "tcp", "udp", NULL };
+	size_t n = v->kind == SUPERD_OPT_SEQ ? v->n : 1;
+	unsigned bits = 0;
+	int w;
+
+	if (v->kind == SUPERD_OPT_MAP || n == 0) {
+		conf_error(v, prefix, "protocol", "expected tcp, udp or a list of "
+		           "them, got %s", n == 0 ? "an empty list" : "a mapping");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct superd_opt *item = v->kind == SUPERD_OPT_SEQ ? v->items[i] : v;
+
+		if (conf_word(item, prefix, "protocol", names, &w) < 0)
+			return -1;
+		bits |= w == 0 ? SUPERD_PROTO_TCP : SUPERD_PROTO_UDP;
+	}
+	sc->protocols = bits;
+	return 0;
+}
+
+/* listen: one address or a list, each expanded once per protocol. */
+static int svc_listen(struct conf_build *b, struct service_conf *sc,
+                      const struct superd_opt *v, const char *prefix)
+{
+	char full[160];
+	size_t n = v->kind == SUPERD_OPT_SEQ ? v->n : 1;
+	int rc = 0;
+
+	if (n == 0) {
+		conf_error(v, prefix, "listen", "expected at least one address");
+		return -1;
+	}
+	snprintf(full, sizeof(full), "%slisten: ", prefix);
+	b->addr.prefix = full;
+	for (size_t i = 0; i < n; i++) {
+		const struct superd_opt *item = v->kind == SUPERD_OPT_SEQ ? v->items[i] : v;
+
+		if (addr_parse_listen_in(&b->addr, item, sc->protocols,
+		                         &sc->listen, &sc->nlisten) < 0)
+			rc = -1;
+	}
+	b->addr.prefix = NULL;
+	return rc;
+}
+
+/* allow/deny: one address or prefix, or a list (empty: none). */
+static int svc_cidrs(const struct superd_opt *v, const char *prefix,
+                     const char *key, struct cidr **out, size_t *n)
+{
+	size_t count = v->kind == SUPERD_OPT_SEQ ? v->n : 1;
+	char what[64];
+	const char *why;
+	int rc = 0;
+
+	if (conftree_is_null(v))
+		return 0;
+	*out = calloc(count ? count : 1, sizeof(**out));
+	if (!*out) {
+		conf_error(v, prefix, key, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < count; i++) {
+		const struct superd_opt *item = v->kind == SUPERD_OPT_SEQ ? v->items[i] : v;
+
+		if (item->kind != SUPERD_OPT_SCALAR) {
+			conf_error(item, prefix, key, "expected an address or a prefix "
+			           "like 10.0.0.0/8, got %s",
+			           conftree_what(item, what, sizeof(what)));
+			rc = -1;
+		} else if (addr_parse_cidr_why(item->str, &(*out)[*n], &why) < 0) {
+			conf_error(item, prefix, key, "bad address or prefix '%.100s': %s",
+			           item->str, why);
+			rc = -1;
+		} else {
+			++*n;
+		}
+	}
+	return rc;
+}
+
+/* Apply one service key's value to sc.  0, or -1 (reported). */
+static int svc_apply(struct conf_build *b, struct service_conf *sc,
+                     enum svc_key k, const struct superd_opt *v,
+                     const char *prefix)
+{
+	const char *key = service_keys[k];
+	unsigned long long u;
+
+	switch (k) {
+	case K_MODULE:
+		if (conf_string(v, prefix, key, &sc->module) < 0)
+			return -1;
+		sc->module_at = v;
+		return 0;
+	case K_PROTOCOL:
+		return svc_protocol(sc, v, prefix);
+	case K_LISTEN:
+		return svc_listen(b, sc, v, prefix);
+	case K_TIMEOUT:
+		if (conf_uint(v, prefix, key, 0, TIMEOUT_MAX, &u) < 0)
+			return -1;
+		sc->timeout = (unsigned)u;
+		return 0;
+	case K_ENABLED:
+		return conf_bool(v, prefix, key, &sc->enabled);
+	case K_ALLOW:
+		return svc_cidrs(v, prefix, key, &sc->allow, &sc->nallow);
+	case K_DENY:
+		return svc_cidrs(v, prefix, key, &sc->deny, &sc->ndeny);
+	case K_OPTIONS:
+		sc->options = conftree_is_null(v) ? NULL : v;
+		return 0;
+	default:
+		break;
+	}
+	if (conf_uint(v, prefix, key, 0, COUNT_MAX, &u) < 0)
+		return -1;
+	if (k == K_MAX_CONNECTIONS)
+		sc->max_connections = (unsigned long)u;
+	else if (k == K_PER_SOURCE)
+		sc->per_source = (unsigned long)u;
+	else if (k == K_RATE)
+		sc->rate = (unsigned long)u;
+	else
+		sc->rate_per_source = (unsigned long)u;
+	return 0;
+}
+
+/* Index of a service key, or -1. */
+static int svc_key_index(const char *key)
+{
+	for (int k = 0; k < K_COUNT; k++)
+		if (strcmp(service_keys[k], key) == 0)
+			return k;
+	return -1;
+}
+
+/*
+ * Apply a service (or defaults) mapping's own keys in file order, so
+ * errors come out in that order; protocol goes first, as listen needs it.
+ * Unknown keys are reported.  bad[k], when given, is set for keys that
+ * produced an error.
+ */
+static void svc_apply_map(struct conf_build *b, struct service_conf *sc,
+                          const struct superd_opt *map, const char *prefix,
+                          int *bad)
+{
+	const struct superd_opt *proto = conftree_get(map, "protocol");
+	unsigned before;
+
+	if (proto && svc_apply(b, sc, K_PROTOCOL, proto, prefix) < 0 && bad)
+		bad[K_PROTOCOL] = 1;
+	for (size_t i = 0; i < map->n; i++) {
+		int k = svc_key_index(map->keys[i]->str);
+
+		if (k < 0) {
+			conf_error(map->keys[i], prefix, NULL, "unknown key '%.100s'",
+			           map->keys[i]->str);
+			continue;
+		}
+		if (k == K_PROTOCOL)
+			continue;
+		before = diag_count();
+		svc_apply(b, sc, (enum svc_key)k, map->items[i], prefix);
+		if (bad)
+			bad[k] = diag_count() != before;
+	}
+}
+
+/* Free what a service_conf owns (not the struct itself). */
+static void service_conf_clear(struct service_conf *sc)
+{
+	free(sc->name);
+	free(sc->module);
+	free(sc->listen);
+	free(sc->allow);
+	free(sc->deny);
+	memset(sc, 0, sizeof(*sc));
+}
+
+/*
+ * Check `defaults:` once, at its own positions, into a scratch service;
+ * remember each value and whether it was bad (then services skip it).
+ */
+static void defaults_check(struct conf_build *b, const struct superd_opt *d,
+                           struct defaults *out)
+{
+	struct service_conf scratch = { .protocols = SUPERD_PROTO_TCP };
+	char what[64];
+
+	memset(out, 0, sizeof(*out));
+	if (!d || conftree_is_null(d))
+		return;
+	if (d->kind != SUPERD_OPT_MAP) {
+		conf_error(d, "", "defaults", "expected a mapping of service keys, "
+		           "got %s", conftree_what(d, what, sizeof(what)));
+		return;
+	}
+	svc_apply_map(b, &scratch, d, "defaults: ", out->bad);
+	for (int k = 0; k < K_COUNT; k++)
+		out->v[k] = conftree_get(d, service_keys[k]);
+	service_conf_clear(&scratch);
+}
+
+/* A service name: 1..64 of letters, digits and . _ - @ (it names logs). */
+static int service_name_ok(const struct superd_opt *name)
+{
+	if (name->len == 0 || name->len > SERVICE_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < name->len; i++) {
+		unsigned char c = (unsigned char)name->str[i];
+
+		if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') &&
+		    !(c >= '0' && c <= '9') && !strchr("._-@", c))
+			return 0;
+	}
+	return 1;
+}
+
+/* Build one service from its own keys over the checked defaults. */
+static void service_build(struct conf_build *b, const struct defaults *d,
+                          const struct superd_opt *name,
+                          const struct superd_opt *node, struct service_conf *sc)
+{
+	char prefix[SERVICE_NAME_MAX + 160], what[64];
+
+	sc->name = strdup(name->str);
+	sc->name_at = name;
+	sc->at = node->kind == SUPERD_OPT_MAP ? node : name;
+	sc->enabled = 1;
+	sc->protocols = SUPERD_PROTO_TCP;
+	snprintf(prefix, sizeof(prefix), "service '%.100s': ", name->str);
+	if (!sc->name) {
+		conf_error(name, prefix, NULL, "out of memory");
+		return;
+	}
+	if (!service_name_ok(name))
+		conf_error(name, "", NULL, "service name '%.100s' must be 1 to %d "
+		           "letters, digits, '.', '_', '-' or '@'", name->str,
+		           SERVICE_NAME_MAX);
+	if (node->kind != SUPERD_OPT_MAP) {
+		conf_error(conftree_is_null(node) ? name : node, prefix, NULL,
+		           "expected a mapping of service keys (module, listen, ...), "
+		           "got %s", conftree_what(node, what, sizeof(what)));
+		return;
+	}
+	svc_apply_map(b, sc, node, prefix, NULL);
+	for (int k = 0; k < K_COUNT; k++) {
+		if (conftree_get(node, service_keys[k]))
+			continue;
+		if (d->v[k] && !d->bad[k])
+			svc_apply(b, sc, (enum svc_key)k, d->v[k], prefix);
+		else if ((k == K_MODULE || k == K_LISTEN) && !d->v[k])
+			conf_error(name, prefix, NULL, "missing required key '%s'",
+			           service_keys[k]);
+	}
+}
+
+/* services: a non-empty mapping of name -> service. */
+static void services_build(struct conf_build *b, const struct defaults *d,
+                           const struct superd_opt *s, const struct superd_opt *key)
+{
+	struct config *cfg = b->cfg;
+	char what[64];
+
+	if (s->kind != SUPERD_OPT_MAP || s->n == 0) {
+		conf_error(s->kind == SUPERD_OPT_MAP || conftree_is_null(s) ? key : s,
+		           "", "services", "expected a mapping of services "
+		           "(name: settings) with at least one, got %s",
+		           s->kind == SUPERD_OPT_MAP ? "an empty mapping"
+		           : conftree_what(s, what, sizeof(what)));
+		return;
+	}
+	cfg->services = calloc(s->n, sizeof(*cfg->services));
+	if (!cfg->services) {
+		conf_error(s, "", "services", "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < s->n; i++, cfg->nservices++)
+		service_build(b, d, s->keys[i], s->items[i], &cfg->services[i]);
+}
+
+/* Addresses must be unique among the services that will be started. */
+static void services_check_unique(const struct config *cfg)
+{
+	struct service_conf *on = calloc(cfg->nservices + 1, sizeof(*on));
+	size_t n = 0;
+
+	if (!on) {
+		diag_pos(cfg->path, 0, 0, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < cfg->nservices; i++)
+		if (cfg->services[i].enabled)
+			on[n++] = cfg->services[i];
+	addr_check_unique(on, n);
+	free(on);
+}
+
+/* The key node of a top-level key, for errors about its value. */
+static const struct superd_opt *top_key(const struct superd_opt *root,
+                                        const char *key)
+{
+	for (size_t i = 0; i < root->n; i++)
+		if (strcmp(root->keys[i]->str, key) == 0)
+			return root->keys[i];
+	return root;
+}
+
+/* Check the whole tree; fills b->cfg, reporting every problem. */
+static void config_check(struct conf_build *b, const struct superd_opt *root)
+{
+	static const char *const top[] = { "global", "defaults", "services", NULL };
+	const struct superd_opt *services;
+	struct defaults d;
+	char what[64];
+
+	if (root->kind != SUPERD_OPT_MAP) {
+		diag_at(root, "expected a mapping with global, defaults and "
+		        "services at the top, got %s",
+		        conftree_what(root, what, sizeof(what)));
+		return;
+	}
+	for (size_t i = 0; i < root->n; i++) {
+		size_t k = 0;
+
+		while (top[k] && strcmp(top[k], root->keys[i]->str) != 0)
+			k++;
+		if (!top[k])
+			conf_error(root->keys[i], "", NULL, "unknown key '%.100s'",
+			           root->keys[i]->str);
+	}
+	conf_global(b, conftree_get(root, "global"));
+	defaults_check(b, conftree_get(root, "defaults"), &d);
+	services = conftree_get(root, "services");
+	if (!services) {
+		diag_at(root, "missing required key 'services'");
+		return;
+	}
+	services_build(b, &d, services, top_key(root, "services"));
+	services_check_unique(b->cfg);
+}
+
+/* Absolute directory of path: realpath of its dirname (else the cwd's). */
+static char *config_dir(const char *path)
+{
+	char *copy = strdup(path), *dir, *abs = NULL;
+
+	if (!copy)
+		return NULL;
+	dir = dirname(copy);
+	abs = realpath(dir, NULL);
+	if (!abs)
+		abs = getcwd(NULL, 0);
+	free(copy);
+	return abs;
+}
+
+/* Wrap a loaded tree into a checked config, or NULL (reported). */
+static struct config *config_build(const char *path, struct superd_opt *tree)
+{
+	unsigned before = diag_count();
+	struct conf_build b = { 0 };
+	struct config *cfg;
+
+	if (!tree)
+		return NULL;
+	cfg = calloc(1, sizeof(*cfg));
+	if (!cfg) {
+		conftree_free(tree);
+		diag_pos(path, 0, 0, "out of memory");
+		return NULL;
+	}
+	cfg->tree = tree;
+	cfg->path = strdup(path);
+	cfg->dir = config_dir(path);
+	if (!cfg->path || !cfg->dir) {
+		diag_pos(path, 0, 0, "out of memory");
+		goto fail;
+	}
+	b.cfg = cfg;
+	b.addr.dir = cfg->dir;
+	config_check(&b, tree);
+	if (diag_count() == before)
+		return cfg;
+fail:
+	config_free(cfg);
+	return NULL;
+}
+
+struct config *config_load(const char *path)
+{
+	return config_build(path, conftree_load(path));
+}
+
+struct config *config_parse(const char *name, const char *buf, size_t len)
+{
+	return config_build(name, conftree_parse(name, buf, len));
+}
+
+void config_free(struct config *cfg)
+{
+	struct global_conf *g;
+
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < cfg->nservices; i++)
+		service_conf_clear(&cfg->services[i]);
+	free(cfg->services);
+	g = &cfg->global;
+	free(g->log_file);
+	free(g->pid_file);
+	free(g->user);
+	free(g->group);
+	for (size_t i = 0; i < g->nmodule_path; i++)
+		free(g->module_path[i]);
+	free(g->module_path);
+	free(g->event_backend);
+	conftree_free(cfg->tree);
+	free(cfg->path);
+	free(cfg->dir);
+	free(cfg);
+}

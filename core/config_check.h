@@ -1,0 +1,43 @@
+/*
+ * config_check.h - helpers shared by the configuration checker's files
+ * (config.c: top level and services; config_global.c: `global:`).
+ *
+ * Every message is "PREFIX KEY: what is wrong", e.g.
+ * "service 'web': timeout: expected a whole number, got 'soon'", printed
+ * at the value's position through diag.
+ */
+#ifndef SUPERD_CONFIG_CHECK_H
+#define SUPERD_CONFIG_CHECK_H
+
+#include "config.h"
+
+/** State of one check run. */
+struct conf_build {
+	struct config *cfg;   /**< what is being filled */
+	struct addr_ctx addr; /**< base dir and limits for listen entries */
+};
+
+/** Report "PREFIXKEY: message" at at (key may be NULL). */
+void conf_error(const struct superd_opt *at, const char *prefix,
+                const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/** A whole number in min..max.  0, or -1 (reported). */
+int conf_uint(const struct superd_opt *at, const char *prefix, const char *key,
+              unsigned long long min, unsigned long long max,
+              unsigned long long *out);
+/** true/false (yes/no, on/off).  0, or -1 (reported). */
+int conf_bool(const struct superd_opt *at, const char *prefix, const char *key,
+              int *out);
+/** A non-empty string scalar, copied.  0, or -1 (reported). */
+int conf_string(const struct superd_opt *at, const char *prefix,
+                const char *key, char **out);
+/** One of the NULL-terminated words; index in *out.  0, or -1 (reported). */
+int conf_word(const struct superd_opt *at, const char *prefix, const char *key,
+              const char *const *words, int *out);
+/** A path; a relative one is taken from the config's dir.  0 or -1. */
+int conf_path(const struct conf_build *b, const struct superd_opt *at,
+              const char *prefix, const char *key, char **out);
+/** Check and fill cfg->global from the `global:` node (may be NULL). */
+void conf_global(struct conf_build *b, const struct superd_opt *g);
+
+#endif
