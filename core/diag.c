@@ -50,6 +50,9 @@ static void diag_sanitise(char *line)
 /* Format the position prefix and the message, count it, emit it. */
 static void diag_emit(const char *file, unsigned line, unsigned col,
                       const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+static void diag_emit(const char *file, unsigned line, unsigned col,
+                      const char *fmt, va_list ap)
 {
 	char buf[DIAG_LINE_MAX];
 	int used;
