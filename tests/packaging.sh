@@ -1,0 +1,106 @@
+#!/bin/sh
+# packaging.sh [BUILDDIR] - build the Debian and RPM packages from the
+# release tarball, as a distribution would, and check what they hold.
+#
+#   1. `make dist` in BUILDDIR (a configured build tree; default _build/check)
+#   2. .deb: unpack the tarball, `dpkg-buildpackage -us -uc -b` (tests off:
+#      DEB_BUILD_OPTIONS=nocheck, `make check` runs elsewhere in CI), then
+#      lintian, which must report no error, and a look at the contents
+#   3. .rpm: `rpmbuild -ta` on the tarball itself, with --nodeps: rpm is a
+#      guest on Debian, its database is empty, so BuildRequires (gcc,
+#      pkgconfig(yaml-0.1), ...) can never be satisfied from it; the Debian
+#      packages provide them.  --without check for the same reason as above.
+#
+# Run by CI (bootstrap.sh test), not by make check: it takes minutes.
+# Everything happens in a temporary directory, removed at the end unless
+# KEEP=1.  Exit 0 when both packages build and pass their checks.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$top/_build/check}" && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/superd-pkg.XXXXXX")
+[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
+step() { echo "== packaging: $*"; }
+die() { echo "packaging: FAIL: $*" >&2; exit 1; }
+
+# has_entry LISTING PATTERN: the package listing has a path matching PATTERN.
+has_entry() {
+	grep -Eq "$2" "$1" || die "$(basename "$1"): nothing matches $2"
+}
+
+step "make dist"
+make -C "$build" dist >"$work/dist.log" 2>&1 || { tail -40 "$work/dist.log"; die "make dist"; }
+version=$(sed -n 's/^PACKAGE_VERSION = //p' "$build/Makefile")
+tarball=$build/superd-$version.tar.gz
+[ -r "$tarball" ] || die "no $tarball"
+deb_version=$(sed -n '1s/^superd (\([^)]*\)).*/\1/p' "$top/debian/changelog")
+[ "${deb_version%-*}" = "$version" ] ||
+	die "debian/changelog is at $deb_version, configure.ac at $version"
+
+step "dpkg-buildpackage -us -uc -b (superd $deb_version)"
+mkdir "$work/deb"
+cp "$tarball" "$work/deb/superd_$version.orig.tar.gz"
+tar -C "$work/deb" -xzf "$tarball"
+(
+	cd "$work/deb/superd-$version"
+	DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc -b
+) >"$work/deb.log" 2>&1 || { tail -60 "$work/deb.log"; die "dpkg-buildpackage"; }
+arch=$(dpkg --print-architecture)
+changes=$work/deb/superd_${deb_version}_$arch.changes
+[ -r "$changes" ] || die "no $changes"
+
+step "lintian (errors fail)"
+lintian --fail-on error --no-tag-display-limit "$changes" | tee "$work/lintian.log" ||
+	die "lintian reports errors"
+
+step "contents of the .deb files"
+dpkg-deb -c "$work/deb/superd_${deb_version}_$arch.deb" >"$work/superd.list"
+dpkg-deb -c "$work/deb/superd-dev_${deb_version}_$arch.deb" >"$work/superd-dev.list"
+has_entry "$work/superd.list" '\./usr/sbin/superd$'
+has_entry "$work/superd.list" '\./usr/bin/superd-client$'
+for m in echo discard chargen daytime time http exec; do
+	has_entry "$work/superd.list" "\./usr/lib/[^ ]*/superd/$m\.so$"
+done
+has_entry "$work/superd.list" '\./etc/superd/superd\.yaml$'
+has_entry "$work/superd.list" '\./lib/systemd/system/superd\.service$'
+has_entry "$work/superd.list" '\./usr/share/man/man8/superd\.8\.gz$'
+has_entry "$work/superd.list" '\./usr/share/man/man5/superd\.yaml\.5\.gz$'
+has_entry "$work/superd.list" '\./usr/share/man/man1/superd-client\.1\.gz$'
+has_entry "$work/superd-dev.list" '\./usr/include/superd/module\.h$'
+has_entry "$work/superd-dev.list" '\./usr/lib/[^ ]*/pkgconfig/superd\.pc$'
+has_entry "$work/superd-dev.list" '\./usr/share/man/man3/superd-module\.3\.gz$'
+dpkg-deb -I "$work/deb/superd_${deb_version}_$arch.deb" conffiles >"$work/conffiles"
+grep -qx /etc/superd/superd.yaml "$work/conffiles" || die "superd.yaml is not a conffile"
+dpkg-deb -I "$work/deb/superd_${deb_version}_$arch.deb" postinst | grep -q 'superd\.service' ||
+	die "postinst does not enable superd.service (dh_installsystemd)"
+# The unit names the packaged paths.
+dpkg-deb --fsys-tarfile "$work/deb/superd_${deb_version}_$arch.deb" |
+	tar -xO ./lib/systemd/system/superd.service >"$work/superd.service"
+grep -qx 'ExecStart=/usr/sbin/superd -f /etc/superd/superd.yaml' "$work/superd.service" ||
+	die "the packaged unit does not run /usr/sbin/superd -f /etc/superd/superd.yaml"
+# The packaged configuration names the packaged site.
+dpkg-deb --fsys-tarfile "$work/deb/superd_${deb_version}_$arch.deb" |
+	tar -xO ./etc/superd/superd.yaml | grep -q 'root: /usr/share/superd/site' ||
+	die "the packaged superd.yaml does not serve /usr/share/superd/site"
+
+step "rpmbuild -ta --nodeps --without check"
+mkdir -p "$work/rpm"
+rpmbuild -ta --nodeps --without check \
+	--define "_topdir $work/rpm" \
+	--define "_tmppath $work/rpm/tmp" \
+	"$tarball" >"$work/rpm.log" 2>&1 || { tail -60 "$work/rpm.log"; die "rpmbuild"; }
+rpm_main=$(find "$work/rpm/RPMS" -name "superd-$version-*.rpm" ! -name '*devel*' | head -1)
+rpm_devel=$(find "$work/rpm/RPMS" -name "superd-devel-$version-*.rpm" | head -1)
+[ -n "$rpm_main" ] && [ -n "$rpm_devel" ] || die "rpmbuild made no superd/superd-devel rpm"
+rpm -qlp "$rpm_main" >"$work/rpm.list" 2>/dev/null
+rpm -qlp "$rpm_devel" >"$work/rpm-devel.list" 2>/dev/null
+has_entry "$work/rpm.list" '^/usr/sbin/superd$'
+has_entry "$work/rpm.list" '/superd/echo\.so$'
+has_entry "$work/rpm.list" '^/usr/lib/systemd/system/superd\.service$'
+has_entry "$work/rpm.list" '^/etc/superd/superd\.yaml$'
+has_entry "$work/rpm-devel.list" '^/usr/include/superd/module\.h$'
+has_entry "$work/rpm-devel.list" '/pkgconfig/superd\.pc$'
+rpm -qcp "$rpm_main" 2>/dev/null | grep -qx /etc/superd/superd.yaml ||
+	die "superd.yaml is not %config in the rpm"
+
+step "ok: $(basename "$changes"), $(basename "$rpm_main"), $(basename "$rpm_devel")"
