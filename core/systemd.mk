@@ -11,3 +11,7 @@ tests_unit_test_sdnotify_LDADD = $(unit_ldadd)
 tests_unit_test_sockact_SOURCES = tests/unit/test_sockact.c
 tests_unit_test_sockact_CFLAGS = $(unit_cflags)
 tests_unit_test_sockact_LDADD = $(unit_ldadd)
+
+# Integration: readiness and socket activation against the real server.
+TESTS += tests/integration/test_systemd.py
+EXTRA_DIST += tests/integration/test_systemd.py
