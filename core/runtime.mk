@@ -1,1 +1,44 @@
-# core/runtime.mk: sources (libsuperdcore_la_SOURCES +=) and unit tests of this part
+# core/runtime.mk: the runtime (loader, host table, master, workers,
+# connections, datagrams, children) and its unit tests.
+libsuperdcore_la_SOURCES += core/loader.c core/loader.h core/host.c core/host.h \
+	core/service.c core/listener.c core/listener.h \
+	core/conn.c core/conn_out.c core/conn.h core/conn_priv.h \
+	core/dgram.c core/dgram.h core/proc.c core/proc.h \
+	core/worker.c core/worker.h core/master.c core/master.h \
+	core/daemon.c core/daemon.h
+
+# Loader tests: tiny modules, good and broken, built as real shared objects.
+tmod_ldflags = -module -avoid-version -shared -no-undefined \
+	-rpath $(abs_builddir)/tests/unit
+check_LTLIBRARIES += tests/unit/tmod_good.la tests/unit/tmod_badmagic.la \
+	tests/unit/tmod_abi2.la tests/unit/tmod_newminor.la \
+	tests/unit/tmod_nosym.la tests/unit/tmod_tcponly.la
+tests_unit_tmod_good_la_SOURCES = tests/unit/tmod.c
+tests_unit_tmod_good_la_CPPFLAGS = $(AM_CPPFLAGS) -DTMOD_GOOD
+tests_unit_tmod_good_la_LDFLAGS = $(tmod_ldflags)
+tests_unit_tmod_badmagic_la_SOURCES = tests/unit/tmod.c
+tests_unit_tmod_badmagic_la_CPPFLAGS = $(AM_CPPFLAGS) -DTMOD_BADMAGIC
+tests_unit_tmod_badmagic_la_LDFLAGS = $(tmod_ldflags)
+tests_unit_tmod_abi2_la_SOURCES = tests/unit/tmod.c
+tests_unit_tmod_abi2_la_CPPFLAGS = $(AM_CPPFLAGS) -DTMOD_ABI2
+tests_unit_tmod_abi2_la_LDFLAGS = $(tmod_ldflags)
+tests_unit_tmod_newminor_la_SOURCES = tests/unit/tmod.c
+tests_unit_tmod_newminor_la_CPPFLAGS = $(AM_CPPFLAGS) -DTMOD_NEWMINOR
+tests_unit_tmod_newminor_la_LDFLAGS = $(tmod_ldflags)
+tests_unit_tmod_nosym_la_SOURCES = tests/unit/tmod.c
+tests_unit_tmod_nosym_la_CPPFLAGS = $(AM_CPPFLAGS) -DTMOD_NOSYM
+tests_unit_tmod_nosym_la_LDFLAGS = $(tmod_ldflags)
+tests_unit_tmod_tcponly_la_SOURCES = tests/unit/tmod.c
+tests_unit_tmod_tcponly_la_CPPFLAGS = $(AM_CPPFLAGS) -DTMOD_TCPONLY
+tests_unit_tmod_tcponly_la_LDFLAGS = $(tmod_ldflags)
+
+check_PROGRAMS += tests/unit/test_loader tests/unit/test_conn
+TESTS += tests/unit/test_loader tests/unit/test_conn
+tests_unit_test_loader_SOURCES = tests/unit/test_loader.c
+tests_unit_test_loader_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DTMOD_DIR='"$(abs_top_builddir)/tests/unit/.libs"'
+tests_unit_test_loader_CFLAGS = $(unit_cflags)
+tests_unit_test_loader_LDADD = $(unit_ldadd)
+tests_unit_test_conn_SOURCES = tests/unit/test_conn.c
+tests_unit_test_conn_CFLAGS = $(unit_cflags)
+tests_unit_test_conn_LDADD = $(unit_ldadd)

@@ -1,0 +1,645 @@
+/*
+ * conn.c - stream connections: life cycle, input, dispatch, idle timeouts
+ * and the log line (the output queue is in conn_out.c).
+ */
+#include <config.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "access.h"
+#include "conn_priv.h"
+#include "log.h"
+
+/* Reads per readiness event before giving others a turn. */
+#define READS_PER_EVENT 4
+/* on_drain calls in a row before waiting for the socket. */
+#define DRAINS_PER_SETTLE 8
+/* Earliest re-run of the timeout sweep after the previous one. */
+#define SWEEP_MIN_MS 50
+/* Kept input buffers above this are freed once empty. */
+#define INPUT_KEEP_MAX (16u * 1024u)
+
+/** The connection layer of this process (one loop per process). */
+static struct {
+	struct loop *loop;
+	unsigned char *rbuf;            /**< CONN_READ_BUF bytes, shared */
+	superd_conn *list;              /**< open connections */
+	size_t count;
+	struct loop_timer *sweep;       /**< next idle-timeout check */
+	uint64_t sweep_at;
+	void (*on_empty)(void);
+} cn;
+
+static void conn_settle(superd_conn *c);
+static void conn_event(struct loop *l, int fd, unsigned events, void *arg);
+
+/* Set up this process's connection layer (see conn.h). */
+int conn_init(struct loop *loop, void (*on_empty)(void))
+{
+	cn.loop = loop;
+	cn.on_empty = on_empty;
+	if (!cn.rbuf)
+		cn.rbuf = malloc(CONN_READ_BUF);
+	return cn.rbuf ? 0 : -1;
+}
+
+unsigned char *conn_read_buffer(size_t *size)
+{
+	*size = CONN_READ_BUF;
+	return cn.rbuf;
+}
+
+struct loop *conn_loop(void)
+{
+	return cn.loop;
+}
+
+size_t conn_count(void)
+{
+	return cn.count;
+}
+
+/* Record the first reason a connection ends. */
+static void set_outcome(superd_conn *c, const char *outcome)
+{
+	if (!c->outcome)
+		c->outcome = outcome;
+}
+
+/* c failed in call with err (see conn_priv.h). */
+void conn_fail(superd_conn *c, int err, const char *call)
+{
+	switch (err) {
+	case ECONNRESET:
+	case EPIPE:
+	case ETIMEDOUT:
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+		set_outcome(c, "reset");
+		break;
+	default:
+		log_errno(c->svc->name, call, err);
+		set_outcome(c, "error");
+		break;
+	}
+	c->flags |= C_DEAD;
+	conn_drop_output(c);
+}
+
+/* The events c needs from the loop now. */
+static unsigned wanted_events(const superd_conn *c)
+{
+	unsigned ev = 0;
+
+	if (c->flags & C_DEAD)
+		return 0;
+	if (!(c->flags & (C_EOF | C_CLOSING | C_PAUSED | C_BACKPRESSURE)))
+		ev |= LOOP_IN;
+	if (c->head || ((c->flags & C_WANT_DRAIN) && c->svc->module->on_drain &&
+	                !(c->flags & C_CLOSING)))
+		ev |= LOOP_OUT;
+	return ev;
+}
+
+/* Format sa as "ip:port" (IPv4-mapped shown as IPv4), "unix" for UNIX. */
+void conn_format_addr(const struct sockaddr *sa, char *buf, size_t size)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+		snprintf(buf, size, "%s:%u", ip, ntohs(in->sin_port));
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+			inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], ip, sizeof(ip));
+			snprintf(buf, size, "%s:%u", ip, ntohs(in6->sin6_port));
+		} else {
+			inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
+			snprintf(buf, size, "[%s]:%u", ip, ntohs(in6->sin6_port));
+		}
+	} else {
+		snprintf(buf, size, "unix");
+	}
+}
+
+/* Keep the back-pressure flag and the loop's events in line with c. */
+static void update_events(superd_conn *c)
+{
+	unsigned ev;
+
+	if (c->queued > CONN_HIGH_WATER)
+		c->flags |= C_BACKPRESSURE;
+	else if (c->queued <= CONN_LOW_WATER)
+		c->flags &= ~C_BACKPRESSURE;
+	ev = wanted_events(c);
+	if (!(c->flags & C_IN_LOOP)) {
+		if (!ev)
+			return;
+		if (loop_add(cn.loop, c->fd, ev, conn_event, c) < 0) {
+			if (errno == EMFILE)
+				log_msg(SUPERD_LOG_ERROR, c->svc->name,
+				        "fd %d is beyond what the %s backend can watch; closing the connection",
+				        c->fd, loop_backend_name(cn.loop));
+			else
+				log_errno(c->svc->name, "loop_add", errno);
+			set_outcome(c, "refused: fd limit");
+			c->flags |= C_DEAD;
+			conn_drop_output(c);
+			return;
+		}
+		c->flags |= C_IN_LOOP;
+		c->events = ev;
+		return;
+	}
+	if (ev != c->events && loop_mod(cn.loop, c->fd, ev) == 0)
+		c->events = ev;
+}
+
+/* Write c's log line (only when info lines are wanted). */
+static void log_conn(const superd_conn *c)
+{
+	char peer[INET6_ADDRSTRLEN + 16];
+	uint64_t ms;
+
+	if (log_get_level() < SUPERD_LOG_INFO)
+		return;
+	ms = loop_now(cn.loop) - c->start_ms;
+	conn_format_addr(&c->remote.sa, peer, sizeof(peer));
+	log_msg(SUPERD_LOG_INFO, c->svc->name,
+	        "%s %s, %llu.%03llus, in %llu, out %llu", peer,
+	        c->note ? c->note : c->outcome ? c->outcome : "closed",
+	        (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000),
+	        (unsigned long long)c->bytes_in, (unsigned long long)c->bytes_out);
+}
+
+/* Close and free c: on_close, the socket, the access slot, the log line. */
+static void conn_destroy(superd_conn *c)
+{
+	const struct superd_module *m = c->svc->module;
+
+	c->flags |= C_DEAD;
+	if (c->flags & C_IN_LOOP)
+		loop_del(cn.loop, c->fd);
+	if (c->kick)
+		loop_timer_cancel(cn.loop, c->kick);
+	if ((c->flags & C_OPENED) && m->on_close) {
+		c->busy++;
+		m->on_close(c, c->svc->instance, c->state);
+		c->busy--;
+	}
+	close(c->fd);
+	conn_drop_output(c);
+	if (c->svc->access)
+		access_release(c->svc->access, &c->remote.sa);
+	log_conn(c);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		cn.list = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	cn.count--;
+	free(c->in);
+	free(c->peer);
+	free(c->note);
+	free(c);
+	if (cn.count == 0 && cn.on_empty)
+		cn.on_empty();
+}
+
+/* Add len bytes to the kept input; -1 past CONN_INPUT_MAX or no memory. */
+static int input_append(superd_conn *c, const unsigned char *buf, size_t len)
+{
+	if (c->inlen + len > CONN_INPUT_MAX)
+		return -1;
+	if (c->inlen + len > c->incap) {
+		size_t cap = c->incap ? c->incap : 4096;
+		unsigned char *in;
+
+		while (cap < c->inlen + len)
+			cap *= 2;
+		in = realloc(c->in, cap);
+		if (!in)
+			return -1;
+		c->in = in;
+		c->incap = cap;
+	}
+	memcpy(c->in + c->inlen, buf, len);
+	c->inlen += len;
+	return 0;
+}
+
+/* Forget the kept input, freeing a big buffer. */
+static void input_clear(superd_conn *c)
+{
+	c->inlen = 0;
+	if (c->incap > INPUT_KEEP_MAX) {
+		free(c->in);
+		c->in = NULL;
+		c->incap = 0;
+	}
+}
+
+/* The module's answer to on_data: keep the rest, or close. */
+static void input_consumed(superd_conn *c, const unsigned char *data,
+                           size_t len, size_t used)
+{
+	if (used == SUPERD_DATA_CLOSE || used == SUPERD_DATA_ABORT) {
+		input_clear(c);
+		if (used == SUPERD_DATA_ABORT) {
+			set_outcome(c, "aborted");
+			c->flags |= C_DEAD;
+			conn_drop_output(c);
+		} else {
+			set_outcome(c, "closed");
+			c->flags |= C_CLOSING;
+		}
+		return;
+	}
+	if (c->flags & C_DEAD)
+		return;
+	if (used > len)
+		used = len;
+	if (data == c->in) {
+		memmove(c->in, c->in + used, len - used);
+		c->inlen = len - used;
+		if (c->inlen == 0)
+			input_clear(c);
+	} else if (used < len && input_append(c, data + used, len - used) < 0) {
+		set_outcome(c, "input overflow");
+		c->flags |= C_DEAD;
+	}
+}
+
+/* Hand new bytes (after any kept ones) to the module. */
+static void deliver(superd_conn *c, const unsigned char *buf, size_t n)
+{
+	const struct superd_module *m = c->svc->module;
+	const unsigned char *data = buf;
+	size_t len = n;
+
+	if (!m->on_data || (c->flags & (C_DEAD | C_CLOSING))) {
+		input_clear(c);
+		return;
+	}
+	if (c->inlen) {
+		if (n && input_append(c, buf, n) < 0) {
+			set_outcome(c, "input overflow");
+			c->flags |= C_DEAD;
+			return;
+		}
+		data = c->in;
+		len = c->inlen;
+	}
+	if (len == 0)
+		return;
+	input_consumed(c, data, len,
+	               m->on_data(c, c->svc->instance, c->state, data, len));
+}
+
+/* The client half-closed: on_eof, or send what is queued and close. */
+static void read_eof(superd_conn *c)
+{
+	const struct superd_module *m = c->svc->module;
+
+	c->flags |= C_EOF;
+	set_outcome(c, "eof");
+	if (m->on_eof && !(c->flags & C_CLOSING))
+		m->on_eof(c, c->svc->instance, c->state);
+	else
+		c->flags |= C_CLOSING;
+}
+
+/* Read what the socket has (a bounded number of times) and deliver it. */
+static void conn_read(superd_conn *c)
+{
+	for (int i = 0; i < READS_PER_EVENT; i++) {
+		ssize_t n = read(c->fd, cn.rbuf, CONN_READ_BUF);
+
+		if (n > 0) {
+			c->bytes_in += (size_t)n;
+			c->last_ms = loop_now(cn.loop);
+			deliver(c, cn.rbuf, (size_t)n);
+			if (!(wanted_events(c) & LOOP_IN) || (size_t)n < CONN_READ_BUF)
+				return;
+			continue;
+		}
+		if (n == 0) {
+			read_eof(c);
+			return;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			conn_fail(c, errno, "read");
+		return;
+	}
+}
+
+/* The loop says c's socket is ready. */
+static void conn_event(struct loop *l, int fd, unsigned events, void *arg)
+{
+	superd_conn *c = arg;
+
+	c->busy++;
+	if ((events & (LOOP_OUT | LOOP_ERR)) && c->head)
+		conn_flush(c);
+	if ((events & (LOOP_IN | LOOP_ERR)) && (wanted_events(c) & LOOP_IN))
+		conn_read(c);
+	c->busy--;
+	conn_settle(c);
+}
+
+/* A deferred settle (input to hand again after a resume). */
+static void conn_kicked(struct loop *l, void *arg)
+{
+	superd_conn *c = arg;
+
+	c->kick = NULL;
+	conn_settle(c);
+}
+
+/*
+ * After a dispatch: carry out a close, hand kept input again after a
+ * resume, call on_drain while the module keeps the socket fed (bounded),
+ * then bring the loop's events up to date.
+ */
+static void conn_settle(superd_conn *c)
+{
+	const struct superd_module *m = c->svc->module;
+	int drains = 0;
+
+	for (;;) {
+		if ((c->flags & C_DEAD) || ((c->flags & C_CLOSING) && !c->head)) {
+			conn_destroy(c);
+			return;
+		}
+		if ((c->flags & C_REDELIVER) && !(c->flags & C_PAUSED)) {
+			c->flags &= ~C_REDELIVER;
+			c->busy++;
+			deliver(c, NULL, 0);
+			c->busy--;
+			continue;
+		}
+		if (!c->head && (c->flags & C_WANT_DRAIN)) {
+			if (!m->on_drain || (c->flags & C_CLOSING)) {
+				c->flags &= ~C_WANT_DRAIN;
+			} else if (drains++ < DRAINS_PER_SETTLE) {
+				c->flags &= ~C_WANT_DRAIN;
+				c->busy++;
+				m->on_drain(c, c->svc->instance, c->state);
+				c->busy--;
+				continue;
+			}
+		}
+		break;
+	}
+	update_events(c);
+	if (c->flags & C_DEAD)
+		conn_destroy(c);
+}
+
+/* After a host call: settle now if no dispatch is running. */
+void conn_host_done(superd_conn *c)
+{
+	if (c->busy)
+		return;
+	if ((c->flags & C_DEAD) || ((c->flags & C_CLOSING) && !c->head)) {
+		conn_destroy(c);
+		return;
+	}
+	update_events(c);
+	if (c->flags & C_DEAD)
+		conn_destroy(c);
+}
+
+/* Check idle timeouts; re-arm for the earliest deadline left. */
+static void sweep_run(struct loop *l, void *arg)
+{
+	uint64_t now = loop_now(cn.loop), next = UINT64_MAX;
+	superd_conn *c, *nx;
+
+	cn.sweep = NULL;
+	for (c = cn.list; c; c = nx) {
+		uint64_t deadline;
+
+		nx = c->next;
+		if (!c->timeout_ms || (c->flags & C_DEAD))
+			continue;
+		deadline = c->last_ms + c->timeout_ms;
+		if (deadline > now) {
+			if (deadline < next)
+				next = deadline;
+			continue;
+		}
+		set_outcome(c, "timeout");
+		c->flags |= C_DEAD;
+		conn_drop_output(c);
+		if (!c->busy)
+			conn_destroy(c);
+	}
+	if (next != UINT64_MAX) {
+		uint64_t wait = next - now;
+
+		cn.sweep_at = now + (wait < SWEEP_MIN_MS ? SWEEP_MIN_MS : wait);
+		cn.sweep = loop_timer_add(cn.loop, cn.sweep_at - now, sweep_run, NULL);
+	}
+}
+
+/* Make sure the sweep runs by deadline. */
+static void sweep_arm(uint64_t deadline)
+{
+	uint64_t now = loop_now(cn.loop);
+
+	if (cn.sweep && cn.sweep_at <= deadline)
+		return;
+	if (cn.sweep)
+		loop_timer_cancel(cn.loop, cn.sweep);
+	cn.sweep_at = deadline > now ? deadline : now;
+	cn.sweep = loop_timer_add(cn.loop, cn.sweep_at - now, sweep_run, NULL);
+}
+
+/* Take over an admitted socket (see conn.h). */
+void conn_start(struct superd_service *svc, int fd, const struct sockaddr *sa,
+                socklen_t salen, unsigned proto)
+{
+	const struct superd_module *m = svc->module;
+	superd_conn *c = calloc(1, sizeof(*c) + m->conn_size);
+
+	if (!c) {
+		log_errno(svc->name, "malloc", errno);
+		close(fd);
+		if (svc->access)
+			access_release(svc->access, sa);
+		return;
+	}
+	c->fd = fd;
+	c->svc = svc;
+	c->proto = proto;
+	c->state = m->conn_size ? c->state_mem : NULL;
+	if (salen > sizeof(c->remote))
+		salen = sizeof(c->remote);
+	memcpy(&c->remote, sa, salen);
+	c->remote_len = salen;
+	c->start_ms = c->last_ms = loop_now(cn.loop);
+	c->timeout_ms = svc->timeout_ms;
+	c->next = cn.list;
+	if (cn.list)
+		cn.list->prev = c;
+	cn.list = c;
+	cn.count++;
+	if (fd >= FD_SETSIZE && loop_add(cn.loop, fd, 0, conn_event, c) < 0) {
+		/* select cannot watch it: refuse before the module sees it. */
+		update_events(c);
+		conn_destroy(c);
+		return;
+	}
+	if (fd >= FD_SETSIZE)
+		c->flags |= C_IN_LOOP;
+	c->busy++;
+	if (m->on_open(c, svc->instance, c->state) == 0)
+		c->flags |= C_OPENED;
+	else
+		set_outcome(c, "refused by module"), c->flags |= C_DEAD;
+	c->busy--;
+	if (c->timeout_ms && !(c->flags & C_DEAD))
+		sweep_arm(c->last_ms + c->timeout_ms);
+	conn_settle(c);
+}
+
+/* Grace time over: close every connection now. */
+void conn_close_all(const char *outcome)
+{
+	while (cn.list) {
+		superd_conn *c = cn.list;
+
+		set_outcome(c, outcome);
+		c->flags |= C_DEAD;
+		conn_drop_output(c);
+		conn_destroy(c);
+	}
+}
+
+/* --- host services --- */
+
+void conn_close(superd_conn *c)
+{
+	if (c->flags & C_DEAD)
+		return;
+	set_outcome(c, "closed");
+	c->flags |= C_CLOSING;
+	input_clear(c);
+	conn_host_done(c);
+}
+
+void conn_abort(superd_conn *c)
+{
+	if (c->flags & C_DEAD)
+		return;
+	set_outcome(c, "aborted");
+	c->flags |= C_DEAD;
+	conn_drop_output(c);
+	conn_host_done(c);
+}
+
+void conn_pause_read(superd_conn *c, int paused)
+{
+	if (paused) {
+		c->flags |= C_PAUSED;
+	} else if (c->flags & C_PAUSED) {
+		c->flags &= ~C_PAUSED;
+		if (c->inlen && !(c->flags & C_DEAD)) {
+			c->flags |= C_REDELIVER;
+			if (!c->busy && !c->kick)
+				c->kick = loop_timer_add(cn.loop, 0, conn_kicked, c);
+		}
+	}
+	conn_host_done(c);
+}
+
+void conn_set_timeout(superd_conn *c, unsigned ms)
+{
+	c->timeout_ms = ms;
+	if (ms)
+		sweep_arm(c->last_ms + ms);
+}
+
+/* One address's numeric text (IPv4-mapped shown as IPv4) and port. */
+static void addr_text(const struct sockaddr_storage *ss, char *ip, size_t size,
+                      unsigned short *port)
+{
+	ip[0] = '\0';
+	*port = 0;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+
+		inet_ntop(AF_INET, &in->sin_addr, ip, (socklen_t)size);
+		*port = ntohs(in->sin_port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
+			inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], ip, (socklen_t)size);
+		else
+			inet_ntop(AF_INET6, &in6->sin6_addr, ip, (socklen_t)size);
+		*port = ntohs(in6->sin6_port);
+	}
+}
+
+/* Fill a superd_peer's text fields from its addresses. */
+void conn_fill_peer_text(struct superd_peer *p)
+{
+	addr_text(&p->remote, p->remote_ip, sizeof(p->remote_ip), &p->remote_port);
+	addr_text(&p->local, p->local_ip, sizeof(p->local_ip), &p->local_port);
+}
+
+/* Peer and local addresses, filled on first request (getsockname then). */
+const struct superd_peer *conn_peer(const superd_conn *cc)
+{
+	superd_conn *c = (superd_conn *)cc;
+	struct superd_peer *p;
+
+	if (c->peer)
+		return c->peer;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->proto = c->proto;
+	memcpy(&p->remote, &c->remote, c->remote_len);
+	p->remote_len = c->remote_len;
+	p->local_len = sizeof(p->local);
+	if (getsockname(c->fd, (struct sockaddr *)&p->local, &p->local_len) < 0)
+		p->local_len = 0;
+	conn_fill_peer_text(p);
+	c->peer = p;
+	return p;
+}
+
+superd_service *conn_service(const superd_conn *c)
+{
+	return c->svc;
+}
+
+int conn_fd(const superd_conn *c)
+{
+	return c->fd;
+}
+
+void conn_note(superd_conn *c, const char *outcome)
+{
+	char *note = outcome ? strdup(outcome) : NULL;
+
+	free(c->note);
+	c->note = note;
+}

@@ -1,0 +1,246 @@
+/*
+ * conn_out.c - a connection's output: direct writes when nothing is queued,
+ * a queue of memory chunks (copied only when the kernel did not take the
+ * bytes) and sendfile segments, flushed with writev/sendfile as the socket
+ * drains.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "conn_priv.h"
+
+/* Smallest memory chunk: small writes coalesce into one allocation. */
+#define CHUNK_MIN 4000u
+/* Largest sendfile call, so one file cannot hold the worker too long. */
+#define SENDFILE_MAX (1u << 20)
+/* Memory chunks gathered in one writev. */
+#define FLUSH_IOV 16
+
+/* Write buf straight to the socket; bytes taken, or -1 (c failed). */
+static ssize_t send_direct(superd_conn *c, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = write(c->fd, buf, len);
+		if (n >= 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		conn_fail(c, errno, "write");
+		return -1;
+	}
+	c->bytes_out += (size_t)n;
+	c->last_ms = loop_now(conn_loop());
+	return n;
+}
+
+/* Append len bytes to the queue (into the tail chunk when it has room). */
+static int queue_mem(superd_conn *c, const unsigned char *buf, size_t len)
+{
+	struct outchunk *t = c->tail;
+	size_t cap;
+
+	if (t && t->file_fd < 0 && t->cap - t->off - t->len >= len) {
+		memcpy(t->data + t->off + t->len, buf, len);
+		t->len += len;
+		c->queued += len;
+		return 0;
+	}
+	cap = len < CHUNK_MIN ? CHUNK_MIN : len;
+	t = malloc(sizeof(*t) + cap);
+	if (!t)
+		return -1;
+	t->next = NULL;
+	t->len = len;
+	t->off = 0;
+	t->cap = cap;
+	t->file_fd = -1;
+	t->file_off = 0;
+	memcpy(t->data, buf, len);
+	if (c->tail)
+		c->tail->next = t;
+	else
+		c->head = t;
+	c->tail = t;
+	c->queued += len;
+	return 0;
+}
+
+/* Queue bytes for the client (host->write). */
+int conn_write(superd_conn *c, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+
+	if (c->flags & C_DEAD)
+		return -1;
+	if (len == 0)
+		return 0;
+	c->flags |= C_WANT_DRAIN;
+	if (!c->head) {
+		ssize_t n = send_direct(c, p, len);
+
+		if (n < 0) {
+			conn_host_done(c);
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (len && queue_mem(c, p, len) < 0) {
+		conn_fail(c, ENOMEM, "write");
+		conn_host_done(c);
+		return -1;
+	}
+	conn_host_done(c);
+	return 0;
+}
+
+/* Queue a file segment (host->sendfile); fd is ours from here on. */
+int conn_sendfile(superd_conn *c, int fd, off_t off, size_t len)
+{
+	struct outchunk *t;
+
+	if (c->flags & C_DEAD) {
+		close(fd);
+		return -1;
+	}
+	if (len == 0) {
+		close(fd);
+		return 0;
+	}
+	t = malloc(sizeof(*t));
+	if (!t) {
+		close(fd);
+		conn_fail(c, ENOMEM, "sendfile");
+		conn_host_done(c);
+		return -1;
+	}
+	*t = (struct outchunk){ .len = len, .file_fd = fd, .file_off = off };
+	if (c->tail)
+		c->tail->next = t;
+	else
+		c->head = t;
+	c->tail = t;
+	c->queued += len;
+	c->flags |= C_WANT_DRAIN;
+	if (c->head == t)
+		conn_flush(c);
+	conn_host_done(c);
+	return 0;
+}
+
+/* Free the head chunk (closing its file). */
+static void pop_chunk(superd_conn *c)
+{
+	struct outchunk *t = c->head;
+
+	c->head = t->next;
+	if (!c->head)
+		c->tail = NULL;
+	if (t->file_fd >= 0)
+		close(t->file_fd);
+	free(t);
+}
+
+/* n bytes of memory chunks were sent: advance through the queue. */
+static void consume_mem(superd_conn *c, size_t n)
+{
+	while (n > 0 && c->head) {
+		struct outchunk *t = c->head;
+		size_t k = n < t->len ? n : t->len;
+
+		t->off += k;
+		t->len -= k;
+		n -= k;
+		if (t->len == 0)
+			pop_chunk(c);
+	}
+}
+
+/* One writev of the leading memory chunks; bytes sent or -1 (errno). */
+static ssize_t flush_mem(superd_conn *c, size_t *asked)
+{
+	struct iovec iov[FLUSH_IOV];
+	struct outchunk *t;
+	int cnt = 0;
+
+	*asked = 0;
+	for (t = c->head; t && t->file_fd < 0 && cnt < FLUSH_IOV; t = t->next) {
+		iov[cnt].iov_base = t->data + t->off;
+		iov[cnt].iov_len = t->len;
+		*asked += t->len;
+		cnt++;
+	}
+	return cnt == 1 ? write(c->fd, iov[0].iov_base, iov[0].iov_len)
+	                : writev(c->fd, iov, cnt);
+}
+
+/* One sendfile of the head file segment; bytes sent or -1 (errno). */
+static ssize_t flush_file(superd_conn *c, size_t *asked)
+{
+	struct outchunk *t = c->head;
+	ssize_t n;
+
+	*asked = t->len < SENDFILE_MAX ? t->len : SENDFILE_MAX;
+	n = sendfile(c->fd, t->file_fd, &t->file_off, *asked);
+	if (n == 0) {
+		/* The file is shorter than promised: the response is broken. */
+		errno = ENODATA;
+		return -1;
+	}
+	if (n > 0) {
+		t->len -= (size_t)n;
+		if (t->len == 0)
+			pop_chunk(c);
+	}
+	return n;
+}
+
+/* Send what the socket takes (see conn_priv.h). */
+void conn_flush(superd_conn *c)
+{
+	while (c->head && !(c->flags & C_DEAD)) {
+		int is_file = c->head->file_fd >= 0;
+		size_t asked;
+		ssize_t n = is_file ? flush_file(c, &asked) : flush_mem(c, &asked);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			conn_fail(c, errno, is_file ? "sendfile" : "write");
+			return;
+		}
+		c->bytes_out += (size_t)n;
+		c->queued -= (size_t)n;
+		c->last_ms = loop_now(conn_loop());
+		if (!is_file)
+			consume_mem(c, (size_t)n);
+		if ((size_t)n < asked)
+			return; /* the socket is full */
+	}
+}
+
+/* Drop everything queued (abort, or close after an error). */
+void conn_drop_output(superd_conn *c)
+{
+	while (c->head)
+		pop_chunk(c);
+	c->queued = 0;
+}
+
+/* Bytes queued and not yet taken by the kernel (host->pending). */
+size_t conn_pending(const superd_conn *c)
+{
+	return c->queued;
+}

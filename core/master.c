@@ -1,0 +1,483 @@
+/*
+ * master.c - the master process: start-up, worker supervision, reload,
+ * stop.  Each loaded configuration is a generation: its services, its
+ * sockets, its workers.  A reload starts a new generation and retires the
+ * old one, which lives until its last worker has finished.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "access.h"
+#include "daemon.h"
+#include "diag.h"
+#include "host.h"
+#include "listener.h"
+#include "log.h"
+#include "master.h"
+#include "privs.h"
+#include "proc.h"
+#include "sdnotify.h"
+#include "sockact.h"
+#include "worker.h"
+
+struct gen;
+
+/** One worker process of a generation. */
+struct wslot {
+	struct gen *gen;
+	pid_t pid;                  /**< 0: not running */
+	uint64_t started_ms;
+	unsigned crashes;           /**< short lives in a row: back-off */
+	struct loop_timer *respawn;
+};
+
+/** A wait-style listener the master serves. */
+struct mwait {
+	struct gen *gen;
+	struct svc_listen *sl;
+	int watched;
+};
+
+/** A configuration and the processes running it. */
+struct gen {
+	struct runconf *rc;
+	struct wslot *slots;
+	unsigned nslots;
+	struct mwait *waits;
+	size_t nwaits;
+	unsigned alive;             /**< workers and wait children running */
+	int retiring;
+	struct loop_timer *kill_timer;
+	struct gen *next;
+};
+
+static struct {
+	const char *path;
+	struct loop *loop;
+	struct gen *cur;            /**< the generation in force */
+	struct gen *gens;           /**< every generation still alive */
+	struct access_shared *access;
+	int stopping;
+} ms;
+
+static void spawn_worker(struct wslot *s);
+
+/* Free a retired generation once nothing of it runs. */
+static void gen_maybe_free(struct gen *g)
+{
+	struct gen **pp;
+
+	if (!g->retiring || g->alive)
+		return;
+	for (pp = &ms.gens; *pp; pp = &(*pp)->next) {
+		if (*pp == g) {
+			*pp = g->next;
+			break;
+		}
+	}
+	if (g->kill_timer)
+		loop_timer_cancel(ms.loop, g->kill_timer);
+	for (unsigned i = 0; i < g->nslots; i++)
+		if (g->slots[i].respawn)
+			loop_timer_cancel(ms.loop, g->slots[i].respawn);
+	runconf_free(g->rc);
+	free(g->slots);
+	free(g->waits);
+	free(g);
+	if (ms.stopping && !ms.gens)
+		loop_stop(ms.loop);
+}
+
+/* Respawn timer of a slot. */
+static void respawn_due(struct loop *l, void *arg)
+{
+	struct wslot *s = arg;
+
+	s->respawn = NULL;
+	if (!s->gen->retiring)
+		spawn_worker(s);
+}
+
+/* A worker exited: log it; replace it (with back-off) if it should run. */
+static void worker_exited(pid_t pid, int status, void *arg)
+{
+	struct wslot *s = arg;
+	struct gen *g = s->gen;
+	uint64_t now = loop_now(ms.loop), delay = 0;
+	char how[96];
+
+	s->pid = 0;
+	g->alive--;
+	proc_describe_status(status, how, sizeof(how));
+	if (g->retiring) {
+		log_msg(SUPERD_LOG_DEBUG, NULL, "worker %d ended: %s", (int)pid, how);
+		gen_maybe_free(g);
+		return;
+	}
+	s->crashes = now - s->started_ms < MASTER_CRASH_MS ? s->crashes + 1 : 0;
+	if (s->crashes)
+		delay = (uint64_t)100 << (s->crashes < 8 ? s->crashes - 1 : 7);
+	if (delay > MASTER_BACKOFF_MAX_MS)
+		delay = MASTER_BACKOFF_MAX_MS;
+	log_msg(SUPERD_LOG_ERROR, NULL, "worker %d died: %s; starting a new one%s",
+	        (int)pid, how, delay ? " after a pause" : "");
+	s->respawn = loop_timer_add(ms.loop, delay, respawn_due, s);
+	if (!s->respawn)
+		spawn_worker(s);
+}
+
+/* Fork one worker for slot s. */
+static void spawn_worker(struct wslot *s)
+{
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		log_errno(NULL, "fork (worker)", errno);
+		s->respawn = loop_timer_add(ms.loop, MASTER_BACKOFF_MAX_MS,
+		                            respawn_due, s);
+		return;
+	}
+	if (pid == 0)
+		worker_run(s->gen->rc, ms.loop);
+	s->pid = pid;
+	s->started_ms = loop_now(ms.loop);
+	s->gen->alive++;
+	if (proc_watch(pid, worker_exited, s) < 0)
+		log_errno(NULL, "proc_watch", errno);
+}
+
+/* A wait-style child ended: watch its listener again. */
+static void wait_child_exited(pid_t pid, int status, void *arg)
+{
+	struct mwait *w = arg;
+	struct gen *g = w->gen;
+	struct listener *ls = w->sl->ls;
+
+	w->sl->wait_child = 0;
+	g->alive--;
+	if (ls && !g->retiring) {
+		int fl = fcntl(ls->fd, F_GETFL);
+
+		if (fl >= 0)
+			fcntl(ls->fd, F_SETFL, fl | O_NONBLOCK);
+		loop_mod(ms.loop, ls->fd, LOOP_IN);
+	}
+	gen_maybe_free(g);
+}
+
+/* A wait-style listener is readable: run serve() on it in a child. */
+static void wait_ready(struct loop *l, int fd, unsigned events, void *arg)
+{
+	struct mwait *w = arg;
+	struct svc_listen *sl = w->sl;
+	pid_t pid;
+
+	if (sl->wait_child)
+		return;
+	loop_mod(l, fd, 0);
+	pid = proc_spawn_serve(sl->svc, fd, NULL, 0, sl->ls->la.proto,
+	                       wait_child_exited, w);
+	if (pid < 0) {
+		loop_mod(l, fd, LOOP_IN);
+		return;
+	}
+	sl->wait_child = pid;
+	w->gen->alive++;
+}
+
+/* Watch (or stop watching) g's wait-style listeners in the master loop. */
+static void gen_watch_waits(struct gen *g, int on)
+{
+	for (size_t i = 0; i < g->nwaits; i++) {
+		struct mwait *w = &g->waits[i];
+
+		if (on && !w->watched && w->sl->ls) {
+			if (loop_add(ms.loop, w->sl->ls->fd, LOOP_IN, wait_ready, w) == 0)
+				w->watched = 1;
+			else
+				log_errno(w->sl->svc->name, "loop_add", errno);
+		} else if (!on && w->watched) {
+			loop_del(ms.loop, w->sl->ls->fd);
+			w->watched = 0;
+		}
+	}
+}
+
+/* A generation for rc (bound and started), with its workers running. */
+static struct gen *gen_start(struct runconf *rc)
+{
+	struct gen *g = calloc(1, sizeof(*g));
+	unsigned n = rc->cfg->global.workers ? rc->cfg->global.workers : 1;
+
+	if (!g || !(g->slots = calloc(n, sizeof(*g->slots))) ||
+	    !(g->waits = calloc(rc->nls ? rc->nls : 1, sizeof(*g->waits)))) {
+		log_errno(NULL, "malloc", errno);
+		if (g)
+			free(g->slots);
+		free(g);
+		return NULL;
+	}
+	g->rc = rc;
+	g->nslots = n;
+	for (size_t i = 0; i < rc->nls; i++) {
+		if (rc->ls[i].mode == LISTEN_WAIT && rc->ls[i].ls) {
+			g->waits[g->nwaits].gen = g;
+			g->waits[g->nwaits].sl = &rc->ls[i];
+			g->nwaits++;
+		}
+	}
+	g->next = ms.gens;
+	ms.gens = g;
+	gen_watch_waits(g, 1);
+	for (unsigned i = 0; i < n; i++) {
+		g->slots[i].gen = g;
+		spawn_worker(&g->slots[i]);
+	}
+	return g;
+}
+
+/* Grace time over for a retiring generation: kill what is left. */
+static void gen_kill_due(struct loop *l, void *arg)
+{
+	struct gen *g = arg;
+
+	g->kill_timer = NULL;
+	for (unsigned i = 0; i < g->nslots; i++) {
+		if (g->slots[i].pid) {
+			log_msg(SUPERD_LOG_WARN, NULL, "worker %d did not finish in time; killing it",
+			        (int)g->slots[i].pid);
+			kill(g->slots[i].pid, SIGKILL);
+		}
+	}
+	for (size_t i = 0; i < g->nwaits; i++)
+		if (g->waits[i].sl->wait_child)
+			kill(g->waits[i].sl->wait_child, SIGKILL);
+}
+
+/* Retire g: its workers stop accepting (signo) and finish in grace_ms. */
+static void gen_retire(struct gen *g, int signo, unsigned grace_ms)
+{
+	if (g->retiring)
+		return;
+	g->retiring = 1;
+	gen_watch_waits(g, 0);
+	for (unsigned i = 0; i < g->nslots; i++) {
+		struct wslot *s = &g->slots[i];
+
+		if (s->respawn)
+			loop_timer_cancel(ms.loop, s->respawn);
+		s->respawn = NULL;
+		if (s->pid)
+			kill(s->pid, signo);
+	}
+	for (size_t i = 0; i < g->nwaits; i++)
+		if (g->waits[i].sl->wait_child)
+			kill(g->waits[i].sl->wait_child, SIGTERM);
+	g->kill_timer = loop_timer_add(ms.loop, grace_ms + MASTER_KILL_SLACK_MS,
+	                               gen_kill_due, g);
+	gen_maybe_free(g);
+}
+
+/* Diagnostics of a refused reload go to the log. */
+static void diag_to_log(const char *line)
+{
+	log_msg(SUPERD_LOG_ERROR, NULL, "%s", line);
+}
+
+/* Apply the global settings that can change on reload. */
+static void apply_globals(const struct config *cfg)
+{
+	log_set_level(cfg->global.log_level);
+	access_shared_set_global(ms.access, cfg->global.max_connections);
+}
+
+/* SIGHUP: load the file again; a good one replaces the running one. */
+static void master_reload(void)
+{
+	struct runconf *rc;
+	struct gen *old = ms.cur, *g;
+
+	sdnotify_send("RELOADING=1");
+	log_msg(SUPERD_LOG_INFO, NULL, "reloading %s", ms.path);
+	diag_set_sink(diag_to_log);
+	rc = runconf_load(ms.path);
+	diag_set_sink(NULL);
+	if (!rc) {
+		log_msg(SUPERD_LOG_ERROR, NULL,
+		        "%s has errors; the running configuration stays", ms.path);
+		goto done;
+	}
+	if (runconf_bind(rc, old->rc) < 0 || runconf_access(rc, ms.access) < 0) {
+		log_msg(SUPERD_LOG_ERROR, NULL,
+		        "cannot apply %s; the running configuration stays", ms.path);
+		runconf_free(rc);
+		goto done;
+	}
+	gen_watch_waits(old, 0);
+	runconf_start(rc);
+	apply_globals(rc->cfg);
+	g = gen_start(rc);
+	if (!g) {
+		gen_watch_waits(old, 1);
+		runconf_free(rc);
+		goto done;
+	}
+	ms.cur = g;
+	runconf_drop_listeners(old->rc);
+	gen_retire(old, SIGUSR2, WORKER_RELOAD_GRACE_MS);
+	log_msg(SUPERD_LOG_INFO, NULL, "reloaded %s: %zu services", ms.path,
+	        rc->nsvcs);
+done:
+	sdnotify_send("READY=1");
+}
+
+/* SIGTERM/SIGINT: stop every generation; a second one kills at once. */
+static void master_stop(int signo)
+{
+	if (ms.stopping) {
+		log_msg(SUPERD_LOG_WARN, NULL, "%s again: stopping now", strsignal(signo));
+		for (struct gen *g = ms.gens; g; g = g->next)
+			gen_kill_due(ms.loop, g);
+		return;
+	}
+	ms.stopping = 1;
+	sdnotify_send("STOPPING=1");
+	log_msg(SUPERD_LOG_INFO, NULL, "stopping (%s)", strsignal(signo));
+	for (struct gen *g = ms.gens, *next; g; g = next) {
+		next = g->next;
+		runconf_drop_listeners(g->rc);
+		gen_retire(g, SIGTERM, WORKER_STOP_GRACE_MS);
+	}
+	ms.cur = NULL;
+}
+
+/* Tell every running worker about signo. */
+static void signal_workers(int signo)
+{
+	for (struct gen *g = ms.gens; g; g = g->next)
+		for (unsigned i = 0; i < g->nslots; i++)
+			if (g->slots[i].pid)
+				kill(g->slots[i].pid, signo);
+}
+
+/* The master's signals, delivered through its loop. */
+static void master_signal(struct loop *l, int signo, void *arg)
+{
+	switch (signo) {
+	case SIGCHLD:
+		proc_reap();
+		break;
+	case SIGHUP:
+		if (!ms.stopping)
+			master_reload();
+		break;
+	case SIGUSR1:
+		log_reopen();
+		signal_workers(SIGUSR1);
+		break;
+	default:
+		master_stop(signo);
+		break;
+	}
+}
+
+/* Open the log as configured (syslog instead of stderr when detached). */
+static void open_log(const struct config *cfg, int daemonize)
+{
+	enum log_target target = cfg->global.log;
+
+	if (daemonize && target == LOG_TO_STDERR)
+		target = LOG_TO_SYSLOG;
+	if (log_open(target, cfg->global.log_file, cfg->global.log_level) < 0)
+		log_msg(SUPERD_LOG_ERROR, NULL, "cannot open the log %s: %s",
+		        cfg->global.log_file ? cfg->global.log_file : "",
+		        strerror(errno));
+}
+
+/* Everything up to the first workers: 0, or -1 (logged). */
+static int master_setup(struct runconf *rc, int daemonize)
+{
+	static const int sigs[] = { SIGCHLD, SIGHUP, SIGUSR1, SIGTERM, SIGINT };
+	const struct global_conf *gc = &rc->cfg->global;
+
+	sockact_init();
+	if (runconf_bind(rc, NULL) < 0)
+		return -1;
+	sockact_close_unused();
+	ms.access = access_shared_new(gc->max_connections);
+	if (!ms.access || runconf_access(rc, ms.access) < 0) {
+		log_errno(NULL, "access_shared_new", errno);
+		return -1;
+	}
+	if (daemonize && daemon_detach() < 0)
+		return -1;
+	if (gc->pid_file && pidfile_write(gc->pid_file) < 0)
+		return -1;
+	runconf_start(rc);
+	privs_raise_nofile();
+	if (gc->user && privs_drop(gc->user, gc->group) < 0)
+		return -1;
+	ms.loop = loop_new(getenv("SUPERD_EVENT_BACKEND") ? NULL : gc->event_backend);
+	if (!ms.loop) {
+		log_errno(NULL, "loop_new", errno);
+		return -1;
+	}
+	host_set_loop(ms.loop);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		if (loop_signal(ms.loop, sigs[i], master_signal, NULL) < 0) {
+			log_errno(NULL, "loop_signal", errno);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Run the server (see master.h). */
+int master_run(const char *path, int daemonize)
+{
+	struct runconf *rc;
+	int status = 1;
+
+	ms.path = path;
+	rc = runconf_load(path);
+	if (!rc)
+		return 1;
+	open_log(rc->cfg, daemonize);
+	if (master_setup(rc, daemonize) < 0)
+		goto free_rc;
+	ms.cur = gen_start(rc);
+	if (!ms.cur)
+		goto free_rc;
+	rc = NULL;
+	log_msg(SUPERD_LOG_INFO, NULL, "started: %zu services, %u workers, %s backend",
+	        ms.cur->rc->nsvcs, ms.cur->nslots, loop_backend_name(ms.loop));
+	sdnotify_send("READY=1");
+	if (loop_run(ms.loop) < 0)
+		log_errno(NULL, "event loop", errno);
+	else
+		status = 0;
+	log_msg(SUPERD_LOG_INFO, NULL, "stopped");
+free_rc:
+	runconf_free(rc);
+	while (ms.gens) {
+		struct gen *g = ms.gens;
+
+		g->retiring = 1;
+		g->alive = 0;
+		gen_maybe_free(g);
+	}
+	pidfile_remove();
+	if (ms.access)
+		access_shared_free(ms.access);
+	if (ms.loop)
+		loop_free(ms.loop);
+	log_close();
+	return status;
+}

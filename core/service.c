@@ -1,0 +1,253 @@
+/*
+ * service.c - a configuration at run time: services with their modules
+ * configured, and the listening sockets they are served on.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "access.h"
+#include "diag.h"
+#include "host.h"
+#include "listener.h"
+#include "loader.h"
+#include "log.h"
+#include "service.h"
+
+/* Load svc's module, check its protocols and run its configure. */
+static int service_setup(struct superd_service *svc, const struct config *cfg)
+{
+	const struct service_conf *sc = svc->conf;
+	const struct superd_module *mod;
+	struct loader_req req = {
+		.spec = sc->module, .at = sc->module_at, .service = sc->name,
+		.config_dir = cfg->dir, .module_path = cfg->global.module_path,
+		.nmodule_path = cfg->global.nmodule_path,
+	};
+	unsigned protos = 0;
+	size_t i;
+
+	for (i = 0; i < sc->nlisten; i++)
+		protos |= sc->listen[i].proto;
+	mod = loader_open(&req, &svc->lib);
+	if (!mod)
+		return -1;
+	svc->module = mod;
+	if (loader_check_protocols(&req, mod, protos) < 0)
+		return -1;
+	if (mod->configure) {
+		unsigned before = diag_count();
+
+		if (mod->configure(host_table(), svc, sc->options, &svc->instance) < 0) {
+			if (diag_count() == before)
+				diag_at(sc->at, "service %s: module '%s' refused its options",
+				        sc->name, sc->module);
+			return -1;
+		}
+	} else if (sc->options) {
+		diag_at(sc->options, "service %s: module '%s' takes no options",
+		        sc->name, sc->module);
+		return -1;
+	}
+	svc->configured = 1;
+	if (svc->wait && !mod->serve) {
+		diag_at(sc->module_at, "service %s: wait style needs a module with serve",
+		        sc->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Load path and configure every service (see service.h). */
+struct runconf *runconf_load(const char *path)
+{
+	struct runconf *rc;
+	struct config *cfg;
+	size_t i;
+	int failed = 0;
+
+	cfg = config_load(path);
+	if (!cfg)
+		return NULL;
+	rc = calloc(1, sizeof(*rc));
+	if (!rc || !(rc->svcs = calloc(cfg->nservices ? cfg->nservices : 1,
+	                               sizeof(*rc->svcs)))) {
+		free(rc);
+		config_free(cfg);
+		diag_pos(path, 0, 0, "out of memory");
+		return NULL;
+	}
+	rc->cfg = cfg;
+	rc->nsvcs = cfg->nservices;
+	for (i = 0; i < cfg->nservices; i++) {
+		struct superd_service *svc = &rc->svcs[i];
+		const struct service_conf *sc = &cfg->services[i];
+
+		svc->name = sc->name;
+		svc->at = sc->at;
+		svc->config_dir = cfg->dir;
+		svc->conf = sc;
+		svc->timeout_ms = sc->timeout * 1000u;
+		if (service_setup(svc, cfg) < 0)
+			failed = 1;
+	}
+	if (failed) {
+		runconf_free(rc);
+		return NULL;
+	}
+	return rc;
+}
+
+/* How svc's listener la is served. */
+static enum listen_mode listen_mode_of(const struct superd_service *svc,
+                                       const struct listen_addr *la)
+{
+	const struct superd_module *m = svc->module;
+
+	if (svc->wait)
+		return LISTEN_WAIT;
+	if (la->socktype == SOCK_DGRAM)
+		return m->on_datagram ? LISTEN_DGRAM : LISTEN_WAIT;
+	return m->on_open ? LISTEN_EVENT : LISTEN_SERVE;
+}
+
+/* The listener of old bound to the same address as la, or NULL. */
+static struct listener *find_kept(const struct runconf *old,
+                                  const struct listen_addr *la)
+{
+	size_t i;
+
+	if (!old)
+		return NULL;
+	for (i = 0; i < old->nls; i++)
+		if (old->ls[i].ls && addr_listen_equal(&old->ls[i].ls->la, la))
+			return old->ls[i].ls;
+	return NULL;
+}
+
+/* Count the listeners of the enabled services. */
+static size_t count_listeners(const struct runconf *rc)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < rc->nsvcs; i++)
+		if (rc->svcs[i].conf->enabled)
+			n += rc->svcs[i].conf->nlisten;
+	return n;
+}
+
+/* Bind (or keep) every listener (see service.h). */
+int runconf_bind(struct runconf *rc, const struct runconf *old)
+{
+	size_t i, j, n = count_listeners(rc);
+
+	rc->ls = calloc(n ? n : 1, sizeof(*rc->ls));
+	if (!rc->ls) {
+		log_errno(NULL, "malloc", errno);
+		return -1;
+	}
+	for (i = 0; i < rc->nsvcs; i++) {
+		struct superd_service *svc = &rc->svcs[i];
+		const struct service_conf *sc = svc->conf;
+
+		if (!sc->enabled)
+			continue;
+		for (j = 0; j < sc->nlisten; j++) {
+			struct svc_listen *sl = &rc->ls[rc->nls];
+			struct listener *kept = find_kept(old, &sc->listen[j]);
+
+			sl->svc = svc;
+			sl->mode = listen_mode_of(svc, &sc->listen[j]);
+			sl->ls = kept ? listener_ref(kept)
+			              : listener_open(&sc->listen[j], sc->name);
+			if (!sl->ls)
+				goto release_all;
+			rc->nls++;
+		}
+	}
+	return 0;
+
+release_all:
+	for (i = 0; i < rc->nls; i++)
+		listener_release(rc->ls[i].ls);
+	rc->nls = 0;
+	return -1;
+}
+
+/* Bind every service to the shared access counters. */
+int runconf_access(struct runconf *rc, struct access_shared *sh)
+{
+	size_t i;
+
+	for (i = 0; i < rc->nsvcs; i++) {
+		rc->svcs[i].access = access_svc_new(sh, rc->svcs[i].conf);
+		if (!rc->svcs[i].access) {
+			log_errno(rc->svcs[i].name, "access_svc_new", errno);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* start() each service; a failing one loses its listeners. */
+void runconf_start(struct runconf *rc)
+{
+	size_t i;
+
+	for (i = 0; i < rc->nsvcs; i++) {
+		struct superd_service *svc = &rc->svcs[i];
+
+		if (!svc->conf->enabled)
+			continue;
+		if (!svc->module->start || svc->module->start(svc->instance) == 0) {
+			svc->started = 1;
+			continue;
+		}
+		log_msg(SUPERD_LOG_ERROR, svc->name,
+		        "module '%s' failed to start; the service is off",
+		        svc->conf->module);
+	}
+	for (i = 0; i < rc->nls; i++) {
+		if (rc->ls[i].svc->started)
+			continue;
+		listener_release(rc->ls[i].ls);
+		rc->ls[i].ls = NULL;
+	}
+}
+
+/* Give back rc's references to its sockets. */
+void runconf_drop_listeners(struct runconf *rc)
+{
+	size_t i;
+
+	for (i = 0; i < rc->nls; i++) {
+		listener_release(rc->ls[i].ls);
+		rc->ls[i].ls = NULL;
+	}
+}
+
+/* Free everything rc owns (see service.h). */
+void runconf_free(struct runconf *rc)
+{
+	size_t i;
+
+	if (!rc)
+		return;
+	for (i = 0; i < rc->nls; i++)
+		listener_release(rc->ls[i].ls);
+	free(rc->ls);
+	for (i = 0; i < rc->nsvcs; i++) {
+		struct superd_service *svc = &rc->svcs[i];
+
+		if (svc->configured && svc->module->destroy)
+			svc->module->destroy(svc->instance);
+		if (svc->access)
+			access_svc_free(svc->access);
+		loader_release(svc->lib);
+	}
+	free(rc->svcs);
+	config_free(rc->cfg);
+	free(rc);
+}

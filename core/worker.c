@@ -1,0 +1,263 @@
+/*
+ * worker.c - a worker process: accept loops, datagrams, graceful stop.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "access.h"
+#include "conn.h"
+#include "dgram.h"
+#include "host.h"
+#include "listener.h"
+#include "log.h"
+#include "proc.h"
+#include "worker.h"
+
+/* Connections accepted per readiness event before others get a turn. */
+#define ACCEPT_BATCH 64
+/* How long a listener rests after EMFILE/ENFILE. */
+#define ACCEPT_PAUSE_MS 250
+
+/** A listener as this worker serves it. */
+struct wlisten {
+	struct svc_listen *sl;
+	int fd;
+	int watched;                    /**< registered with the loop */
+	int paused;                     /**< resting after EMFILE */
+	int quiet;                      /**< EMFILE logged: stay quiet */
+	struct loop_timer *resume;
+};
+
+static struct {
+	struct runconf *rc;
+	struct loop *loop;
+	struct wlisten *wl;
+	size_t nwl;
+	int stopping;
+	struct loop_timer *grace;
+} wk;
+
+/* Stopping and nothing left open: exit. */
+static void maybe_exit(void)
+{
+	if (wk.stopping && conn_count() == 0 && proc_count() == 0)
+		_exit(0);
+}
+
+/* A rested listener goes back into the loop. */
+static void accept_resume(struct loop *l, void *arg)
+{
+	struct wlisten *w = arg;
+
+	w->resume = NULL;
+	w->paused = 0;
+	if (w->watched)
+		loop_mod(l, w->fd, LOOP_IN | LOOP_EXCLUSIVE);
+}
+
+/* Out of fds: log once, rest the listener, keep serving the others. */
+static void accept_pause(struct wlisten *w, int err)
+{
+	if (!w->quiet)
+		log_msg(SUPERD_LOG_ERROR, w->sl->svc->name,
+		        "accept: %s; pausing %s for %d ms", strerror(err),
+		        w->sl->ls->la.text, ACCEPT_PAUSE_MS);
+	w->quiet = 1;
+	w->paused = 1;
+	loop_mod(wk.loop, w->fd, 0);
+	w->resume = loop_timer_add(wk.loop, ACCEPT_PAUSE_MS, accept_resume, w);
+	if (!w->resume)
+		accept_resume(wk.loop, w);
+}
+
+/* Admit one accepted connection and hand it to its service. */
+static void accepted(struct wlisten *w, int fd, const struct sockaddr *sa,
+                     socklen_t salen)
+{
+	struct svc_listen *sl = w->sl;
+	struct superd_service *svc = sl->svc;
+	unsigned proto = sl->ls->la.proto;
+
+	if (svc->access) {
+		uint64_t now = loop_now(wk.loop);
+		enum access_verdict v = access_admit(svc->access, sa, now);
+
+		if (v != ACCESS_OK) {
+			close(fd);
+			access_log_refusal(svc->access, v, sa, now);
+			return;
+		}
+	}
+	if (sl->mode == LISTEN_EVENT) {
+		conn_start(svc, fd, sa, salen, proto);
+		return;
+	}
+	if (proc_spawn_serve(svc, fd, sa, salen, proto, NULL, NULL) < 0 &&
+	    svc->access)
+		access_release(svc->access, sa);
+	close(fd);
+}
+
+/* A listening socket is readable: accept a bounded batch. */
+static void accept_ready(struct loop *l, int fd, unsigned events, void *arg)
+{
+	struct wlisten *w = arg;
+
+	for (int i = 0; i < ACCEPT_BATCH && !w->paused && w->watched; i++) {
+		union { struct sockaddr sa; struct sockaddr_in6 in6; } addr;
+		socklen_t len = sizeof(addr);
+		int cfd = accept4(fd, &addr.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (cfd < 0) {
+			switch (errno) {
+			case EINTR:
+			case ECONNABORTED:
+			case EPROTO:
+				continue;
+			case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+			case EWOULDBLOCK:
+#endif
+				return;
+			case EMFILE:
+			case ENFILE:
+			case ENOBUFS:
+			case ENOMEM:
+				accept_pause(w, errno);
+				return;
+			default:
+				log_errno(w->sl->svc->name, "accept", errno);
+				return;
+			}
+		}
+		w->quiet = 0;
+		if (len > sizeof(addr))
+			len = sizeof(addr);
+		accepted(w, cfd, &addr.sa, len);
+	}
+}
+
+/* Put every listener this worker serves into the loop. */
+static int watch_listeners(void)
+{
+	struct runconf *rc = wk.rc;
+
+	wk.wl = calloc(rc->nls ? rc->nls : 1, sizeof(*wk.wl));
+	if (!wk.wl)
+		return -1;
+	for (size_t i = 0; i < rc->nls; i++) {
+		struct svc_listen *sl = &rc->ls[i];
+		struct wlisten *w = &wk.wl[wk.nwl];
+		loop_fd_cb *cb = sl->mode == LISTEN_DGRAM ? dgram_readable : accept_ready;
+		void *arg = sl->mode == LISTEN_DGRAM ? (void *)sl : (void *)w;
+
+		if (!sl->ls)
+			continue;
+		if (sl->mode == LISTEN_WAIT) {
+			listener_forget(sl->ls); /* the master serves these */
+			continue;
+		}
+		w->sl = sl;
+		w->fd = sl->ls->fd;
+		if (loop_add(wk.loop, w->fd, LOOP_IN | LOOP_EXCLUSIVE, cb, arg) < 0) {
+			log_errno(sl->svc->name, "loop_add (listener)", errno);
+			return -1;
+		}
+		w->watched = 1;
+		wk.nwl++;
+	}
+	return 0;
+}
+
+/* Grace time over: close what is left and exit. */
+static void grace_over(struct loop *l, void *arg)
+{
+	wk.grace = NULL;
+	if (conn_count() || proc_count())
+		log_msg(SUPERD_LOG_WARN, NULL,
+		        "grace time over: closing %zu connections, ending %zu children",
+		        conn_count(), proc_count());
+	proc_kill_all(SIGTERM);
+	conn_close_all("shutdown");
+	_exit(0);
+}
+
+/* Stop accepting; exit once the last connection ends (or the grace ends). */
+static void worker_stop(unsigned grace_ms)
+{
+	if (wk.stopping)
+		return;
+	wk.stopping = 1;
+	for (size_t i = 0; i < wk.nwl; i++) {
+		struct wlisten *w = &wk.wl[i];
+
+		if (w->resume)
+			loop_timer_cancel(wk.loop, w->resume);
+		w->resume = NULL;
+		loop_del(wk.loop, w->fd);
+		close(w->fd);
+		w->watched = 0;
+	}
+	maybe_exit();
+	wk.grace = loop_timer_add(wk.loop, grace_ms, grace_over, NULL);
+}
+
+/* Signals, delivered through the loop. */
+static void on_signal(struct loop *l, int signo, void *arg)
+{
+	switch (signo) {
+	case SIGCHLD:
+		proc_reap();
+		maybe_exit();
+		break;
+	case SIGUSR1:
+		log_reopen();
+		break;
+	case SIGUSR2:
+		worker_stop(WORKER_RELOAD_GRACE_MS);
+		break;
+	default:
+		worker_stop(WORKER_STOP_GRACE_MS);
+		break;
+	}
+}
+
+/* Become a worker (see worker.h). */
+void worker_run(struct runconf *rc, struct loop *parent)
+{
+	static const int sigs[] = { SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGCHLD };
+	const char *backend = getenv("SUPERD_EVENT_BACKEND");
+
+	proc_forget_all();
+	if (parent)
+		loop_free(parent);
+	signal(SIGHUP, SIG_IGN);
+	wk.rc = rc;
+	wk.loop = loop_new(backend && *backend ? backend : rc->cfg->global.event_backend);
+	if (!wk.loop) {
+		log_errno(NULL, "loop_new", errno);
+		_exit(1);
+	}
+	host_set_loop(wk.loop);
+	if (conn_init(wk.loop, maybe_exit) < 0) {
+		log_errno(NULL, "malloc", errno);
+		_exit(1);
+	}
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		if (loop_signal(wk.loop, sigs[i], on_signal, NULL) < 0) {
+			log_errno(NULL, "loop_signal", errno);
+			_exit(1);
+		}
+	}
+	if (watch_listeners() < 0)
+		_exit(1);
+	if (loop_run(wk.loop) < 0)
+		log_errno(NULL, "event loop", errno);
+	_exit(1);
+}

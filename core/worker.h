@@ -1,0 +1,26 @@
+/*
+ * worker.h - a worker process: one event loop over every listener of its
+ * configuration, serving connections and datagrams until told to stop.
+ *
+ * Signals: SIGTERM/SIGINT stop accepting and exit when the last connection
+ * ends (or after WORKER_STOP_GRACE_MS); SIGUSR2 does the same after a
+ * reload, with WORKER_RELOAD_GRACE_MS; SIGUSR1 reopens the log file.
+ */
+#ifndef SUPERD_WORKER_H
+#define SUPERD_WORKER_H
+
+#include "loop.h"
+#include "service.h"
+
+/** Grace time for open connections when the server stops. */
+#define WORKER_STOP_GRACE_MS 10000
+/** Grace time for an old worker's connections after a reload. */
+#define WORKER_RELOAD_GRACE_MS 30000
+
+/**
+ * Become a worker for rc, in a child just forked by the master; parent is
+ * the master's loop (freed here).  Never returns.
+ */
+void worker_run(struct runconf *rc, struct loop *parent) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * tmod.c - tiny modules for the loader tests, one per -D: a good one, one
+ * with the wrong magic, one built for ABI 2.0, one for ABI 1.(minor+1),
+ * one without the descriptor symbol, and one serving TCP only.
+ */
+#include "superd/module.h"
+
+#if defined(TMOD_NOSYM)
+/* No superd_module here: something else entirely. */
+const int not_a_module = 42;
+#else
+#if defined(TMOD_BADMAGIC)
+#define TMOD_MAGIC 0x12345678u
+#else
+#define TMOD_MAGIC SUPERD_MODULE_MAGIC
+#endif
+#if defined(TMOD_ABI2)
+#define TMOD_MAJOR 2
+#else
+#define TMOD_MAJOR SUPERD_ABI_MAJOR
+#endif
+#if defined(TMOD_NEWMINOR)
+#define TMOD_MINOR (SUPERD_ABI_MINOR + 1)
+#else
+#define TMOD_MINOR SUPERD_ABI_MINOR
+#endif
+#if defined(TMOD_TCPONLY)
+#define TMOD_PROTOS SUPERD_PROTO_TCP
+#else
+#define TMOD_PROTOS (SUPERD_PROTO_TCP | SUPERD_PROTO_UDP)
+#endif
+
+/* The only callback: refuse every connection. */
+static int tmod_open(superd_conn *c, void *instance, void *state)
+{
+	return -1;
+}
+
+static void tmod_datagram(void *instance, const struct superd_datagram *d)
+{
+}
+
+const struct superd_module superd_module = {
+	.magic = TMOD_MAGIC,
+	.abi_major = TMOD_MAJOR,
+	.abi_minor = TMOD_MINOR,
+	.size = sizeof(struct superd_module),
+	.name = "tmod",
+	.version = "1",
+	.protocols = TMOD_PROTOS,
+	.on_open = tmod_open,
+	.on_datagram = tmod_datagram,
+};
+#endif
