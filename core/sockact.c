@@ -85,30 +85,39 @@ int sockact_init(void)
 	return passed_count;
 }
 
-/* Do two socket addresses name the same place (family, address, port)? */
+/*
+ * Do two socket addresses name the same place (family, address, port)?
+ * Copied into typed structs first: reading a sockaddr_storage through a
+ * sockaddr_in pointer breaks C's aliasing rules.
+ */
 static int same_address(const struct sockaddr_storage *a, socklen_t alen,
                         const struct sockaddr_storage *b, socklen_t blen)
 {
-	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
-	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
-	const struct sockaddr_un *au = (const void *)a, *bu = (const void *)b;
+	struct sockaddr_in a4, b4;
+	struct sockaddr_in6 a6, b6;
+	struct sockaddr_un au, bu;
 	size_t off = offsetof(struct sockaddr_un, sun_path);
 
 	if (a->ss_family != b->ss_family)
 		return 0;
 	switch (a->ss_family) {
 	case AF_INET:
-		return a4->sin_port == b4->sin_port &&
-		       a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+		memcpy(&a4, a, sizeof(a4));
+		memcpy(&b4, b, sizeof(b4));
+		return a4.sin_port == b4.sin_port &&
+		       a4.sin_addr.s_addr == b4.sin_addr.s_addr;
 	case AF_INET6:
-		return a6->sin6_port == b6->sin6_port &&
-		       !memcmp(&a6->sin6_addr, &b6->sin6_addr,
-		               sizeof(a6->sin6_addr));
+		memcpy(&a6, a, sizeof(a6));
+		memcpy(&b6, b, sizeof(b6));
+		return a6.sin6_port == b6.sin6_port &&
+		       !memcmp(&a6.sin6_addr, &b6.sin6_addr,
+		               sizeof(a6.sin6_addr));
 	case AF_UNIX:
 		if (alen <= off || blen <= off)
 			return 0;
-		return !strncmp(au->sun_path, bu->sun_path,
-		                sizeof(au->sun_path));
+		memcpy(&au, a, sizeof(au));
+		memcpy(&bu, b, sizeof(bu));
+		return !strncmp(au.sun_path, bu.sun_path, sizeof(au.sun_path));
 	}
 	return 0;
 }

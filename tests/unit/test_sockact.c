@@ -67,36 +67,36 @@ static int open_unix(int want)
 	return fd;
 }
 
-/* A listen_addr for 127.0.0.1:port of type. */
+/* A listen_addr for 127.0.0.1:port of type (built with memcpy: no aliasing). */
 static struct listen_addr inet_addr_of(unsigned short port, int type)
 {
+	struct sockaddr_in sin = { .sin_family = AF_INET };
 	struct listen_addr la;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&la.ss;
 
 	memset(&la, 0, sizeof(la));
 	la.family = AF_INET;
 	la.socktype = type;
 	la.proto = type == SOCK_STREAM ? SUPERD_PROTO_TCP : SUPERD_PROTO_UDP;
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons(port);
-	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	la.sslen = sizeof(*sin);
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	memcpy(&la.ss, &sin, sizeof(sin));
+	la.sslen = sizeof(sin);
 	return la;
 }
 
 /* A listen_addr for the UNIX path. */
 static struct listen_addr unix_addr_of(const char *path)
 {
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct listen_addr la;
-	struct sockaddr_un *sun = (struct sockaddr_un *)&la.ss;
 
 	memset(&la, 0, sizeof(la));
 	la.family = AF_UNIX;
 	la.socktype = SOCK_STREAM;
 	la.proto = SUPERD_PROTO_UNIX;
-	sun->sun_family = AF_UNIX;
-	strcpy(sun->sun_path, path);
-	la.sslen = sizeof(*sun);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	memcpy(&la.ss, &sun, sizeof(sun));
+	la.sslen = sizeof(sun);
 	return la;
 }
 
@@ -136,8 +136,11 @@ START_TEST(other_addresses_do_not_match)
 	struct listen_addr wrong_host = inet_addr_of(tcp_port, SOCK_STREAM);
 	struct listen_addr wrong_path = unix_addr_of("/tmp/sockact-nothing");
 
-	((struct sockaddr_in *)&wrong_host.ss)->sin_addr.s_addr =
-	    htonl(0x7f000002);
+	struct sockaddr_in other = { .sin_family = AF_INET };
+
+	other.sin_port = htons(tcp_port);
+	other.sin_addr.s_addr = htonl(0x7f000002);
+	memcpy(&wrong_host.ss, &other, sizeof(other));
 	activate(getpid());
 	ck_assert_int_eq(sockact_init(), PASSED);
 	ck_assert_int_eq(sockact_take(&wrong_type), -1);
