@@ -1,1 +1,14 @@
-# modules/exec: build rules (filled in by the owner of this area)
+# modules/exec: the exec module (inetd-style programs), its unit suite
+# against the fake host, and its integration tests.
+pkglib_LTLIBRARIES += exec.la
+exec_la_SOURCES = modules/exec/exec.c modules/exec/spawn.c modules/exec/exec.h \
+	core/privs_ids.c
+exec_la_CPPFLAGS = $(AM_CPPFLAGS) -DEXEC_VERSION='"$(PACKAGE_VERSION)"'
+exec_la_LDFLAGS = $(superd_module_ldflags)
+
+check_PROGRAMS += tests/unit/test_exec
+TESTS += tests/unit/test_exec
+tests_unit_test_exec_SOURCES = tests/unit/test_exec.c tests/unit/fakehost.c \
+	tests/unit/fakehost.h modules/exec/exec.h
+tests_unit_test_exec_CFLAGS = $(unit_cflags)
+tests_unit_test_exec_LDADD = $(unit_ldadd)
