@@ -314,24 +314,29 @@ static void master_reload(void)
 		        "%s has errors; the running configuration stays", ms.path);
 		goto done;
 	}
-	if (runconf_bind(rc, old->rc) < 0 || runconf_access(rc, ms.access) < 0) {
+	if (runconf_bind(rc, old ? old->rc : NULL) < 0 || runconf_access(rc, ms.access) < 0) {
 		log_msg(SUPERD_LOG_ERROR, NULL,
 		        "cannot apply %s; the running configuration stays", ms.path);
 		runconf_free(rc);
 		goto done;
 	}
-	gen_watch_waits(old, 0);
 	runconf_start(rc);
 	apply_globals(rc->cfg);
+	if (old) {
+		/* Close removed sockets before forking: new workers must not
+		 * hold them. */
+		gen_watch_waits(old, 0);
+		runconf_drop_listeners(old->rc);
+		gen_retire(old, SIGUSR2, WORKER_RELOAD_GRACE_MS);
+	}
+	ms.cur = NULL;
 	g = gen_start(rc);
 	if (!g) {
-		gen_watch_waits(old, 1);
+		log_msg(SUPERD_LOG_ERROR, NULL, "cannot start workers for %s", ms.path);
 		runconf_free(rc);
 		goto done;
 	}
 	ms.cur = g;
-	runconf_drop_listeners(old->rc);
-	gen_retire(old, SIGUSR2, WORKER_RELOAD_GRACE_MS);
 	log_msg(SUPERD_LOG_INFO, NULL, "reloaded %s: %zu services", ms.path,
 	        rc->nsvcs);
 done:

@@ -1,1 +1,378 @@
-int main(void){return 0;}
+/*
+ * test_conn.c - the connection layer over a socketpair: echo with
+ * half-close, kept input, the input cap, back-pressure, on_drain, idle
+ * timeouts, a close asked for inside a callback, and the select backend's
+ * fd limit.
+ */
+#include <config.h>
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "host.h"
+#include "loop.h"
+
+static const struct superd_host *H;
+static struct loop *L;
+static struct superd_service svc;
+static struct superd_module mod;
+
+/* What the test module saw. */
+static struct {
+	int opened, closed, drains;
+	size_t seen;            /**< bytes handed to on_data (new or kept) */
+	size_t written;         /**< bytes the drain module wrote */
+	char line[256];         /**< last complete line (line module) */
+	int mode;
+} tm;
+
+enum { MODE_ECHO, MODE_LINES, MODE_NEVER, MODE_ABORT_IN_DATA, MODE_BULK };
+
+#define DRAIN_TOTAL (3u << 20)
+
+static int tm_open(superd_conn *c, void *inst, void *state)
+{
+	tm.opened++;
+	if (tm.mode == MODE_BULK) {
+		static unsigned char block[65536];
+
+		memset(block, 'x', sizeof(block));
+		H->write(c, block, sizeof(block));
+		tm.written += sizeof(block);
+	}
+	return 0;
+}
+
+static size_t tm_data(superd_conn *c, void *inst, void *state,
+                      const unsigned char *d, size_t len)
+{
+	const unsigned char *nl;
+
+	tm.seen += len;
+	switch (tm.mode) {
+	case MODE_ECHO:
+		H->write(c, d, len);
+		return len;
+	case MODE_LINES:
+		nl = memchr(d, '\n', len);
+		if (!nl)
+			return 0;
+		snprintf(tm.line, sizeof(tm.line), "%.*s", (int)(nl - d), d);
+		return (size_t)(nl - d) + 1;
+	case MODE_ABORT_IN_DATA:
+		H->abort(c);
+		H->write(c, "late", 4);
+		return len;
+	default:
+		return 0;
+	}
+}
+
+static void tm_drain(superd_conn *c, void *inst, void *state)
+{
+	static unsigned char block[65536];
+
+	tm.drains++;
+	if (tm.mode != MODE_BULK)
+		return;
+	if (tm.written >= DRAIN_TOTAL) {
+		H->close(c);
+		return;
+	}
+	memset(block, 'x', sizeof(block));
+	H->write(c, block, sizeof(block));
+	tm.written += sizeof(block);
+}
+
+static void tm_close(superd_conn *c, void *inst, void *state)
+{
+	tm.closed++;
+}
+
+/* A fresh loop, service and module; the client end of a socketpair. */
+static int start_conn(const char *backend, int mode, unsigned timeout_ms)
+{
+	int sv[2];
+
+	memset(&tm, 0, sizeof(tm));
+	tm.mode = mode;
+	H = host_table();
+	L = loop_new(backend);
+	ck_assert_ptr_nonnull(L);
+	host_set_loop(L);
+	ck_assert_int_eq(conn_init(L, NULL), 0);
+	mod = (struct superd_module){ SUPERD_MODULE_HEADER, .name = "tm",
+	                              .protocols = SUPERD_PROTO_TCP,
+	                              .on_open = tm_open, .on_data = tm_data,
+	                              .on_drain = tm_drain, .on_close = tm_close };
+	svc = (struct superd_service){ .name = "t", .module = &mod,
+	                               .timeout_ms = timeout_ms };
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+	                            SOCK_CLOEXEC, 0, sv), 0);
+	conn_start(&svc, sv[0], (struct sockaddr *)&(struct sockaddr){ .sa_family = AF_UNIX },
+	           sizeof(struct sockaddr), SUPERD_PROTO_UNIX);
+	return sv[1];
+}
+
+static void finish(int peer)
+{
+	conn_close_all("test over");
+	close(peer);
+	loop_free(L);
+	L = NULL;
+	host_set_loop(NULL);
+}
+
+/* Run the loop for about ms milliseconds. */
+static void spin(int ms)
+{
+	for (int i = 0; i < ms; i++)
+		loop_run_once(L, 1);
+}
+
+/* Read what is there (non-blocking) into buf; bytes read, -1 at EOF. */
+static ssize_t peer_read(int peer, unsigned char *buf, size_t size)
+{
+	ssize_t n = read(peer, buf, size);
+
+	if (n == 0)
+		return -1;
+	return n < 0 ? 0 : n;
+}
+
+START_TEST(echo_everything_then_close_after_half_close)
+{
+	int peer = start_conn("poll", MODE_ECHO, 0);
+	size_t total = 1u << 20, sent = 0, got = 0;
+	unsigned char *out = malloc(total), *in = malloc(total + 1);
+	int eof = 0;
+
+	for (size_t i = 0; i < total; i++)
+		out[i] = (unsigned char)(i * 7 + (i >> 9));
+	while (!eof) {
+		if (sent < total) {
+			ssize_t n = write(peer, out + sent, total - sent);
+
+			if (n > 0)
+				sent += (size_t)n;
+			if (sent == total)
+				shutdown(peer, SHUT_WR);
+		}
+		loop_run_once(L, 5);
+		for (;;) {
+			ssize_t n = peer_read(peer, in + got, total + 1 - got);
+
+			if (n < 0)
+				eof = 1;
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+		}
+	}
+	ck_assert_uint_eq(got, total);
+	ck_assert(memcmp(in, out, total) == 0);
+	ck_assert_int_eq(tm.closed, 1);
+	ck_assert_uint_eq(conn_count(), 0);
+	free(out);
+	free(in);
+	finish(peer);
+}
+END_TEST
+
+START_TEST(kept_input_is_handed_again)
+{
+	int peer = start_conn("poll", MODE_LINES, 0);
+
+	ck_assert_int_eq(write(peer, "ab", 2), 2);
+	spin(5);
+	ck_assert_str_eq(tm.line, "");
+	ck_assert_int_eq(write(peer, "c\nde", 4), 4);
+	spin(5);
+	ck_assert_str_eq(tm.line, "abc");
+	ck_assert_int_eq(write(peer, "f\n", 2), 2);
+	spin(5);
+	ck_assert_str_eq(tm.line, "def");
+	finish(peer);
+}
+END_TEST
+
+START_TEST(input_cap_closes_a_module_that_never_consumes)
+{
+	int peer = start_conn("poll", MODE_NEVER, 0);
+	unsigned char buf[65536] = { 0 };
+	size_t sent = 0;
+
+	while (sent < 2 * CONN_INPUT_MAX && tm.closed == 0) {
+		ssize_t n = write(peer, buf, sizeof(buf));
+
+		if (n > 0)
+			sent += (size_t)n;
+		loop_run_once(L, 1);
+	}
+	ck_assert_int_eq(tm.closed, 1);
+	ck_assert_uint_lt(sent, 2 * (size_t)CONN_INPUT_MAX);
+	finish(peer);
+}
+END_TEST
+
+START_TEST(backpressure_stops_reading_until_the_queue_drains)
+{
+	int peer = start_conn("poll", MODE_ECHO, 0);
+	unsigned char buf[65536] = { 0 };
+	size_t seen_before;
+
+	/* The peer writes and never reads: echo output piles up. */
+	for (int i = 0; i < 200; i++) {
+		if (write(peer, buf, sizeof(buf)) < 0 && errno != EAGAIN)
+			break;
+		loop_run_once(L, 1);
+	}
+	seen_before = tm.seen;
+	for (int i = 0; i < 50; i++) {
+		if (write(peer, buf, sizeof(buf)) < 0 && errno != EAGAIN)
+			break;
+		loop_run_once(L, 1);
+	}
+	/* Reading stopped: nothing more reached the module. */
+	ck_assert_uint_eq(tm.seen, seen_before);
+	ck_assert_uint_eq(conn_count(), 1);
+	/* The peer reads: the server catches up and reads again. */
+	for (int i = 0; i < 500 && tm.seen == seen_before; i++) {
+		while (peer_read(peer, buf, sizeof(buf)) > 0)
+			;
+		loop_run_once(L, 1);
+	}
+	ck_assert_uint_gt(tm.seen, seen_before);
+	finish(peer);
+}
+END_TEST
+
+START_TEST(on_drain_feeds_a_stream_then_close_sends_everything)
+{
+	int peer = start_conn("poll", MODE_BULK, 0);
+	unsigned char buf[65536];
+	size_t got = 0;
+	int eof = 0;
+
+	while (!eof) {
+		ssize_t n;
+
+		loop_run_once(L, 1);
+		while ((n = peer_read(peer, buf, sizeof(buf))) > 0)
+			got += (size_t)n;
+		eof = n < 0;
+	}
+	ck_assert_uint_eq(got, DRAIN_TOTAL);
+	ck_assert_int_gt(tm.drains, 0);
+	ck_assert_int_eq(tm.closed, 1);
+	finish(peer);
+}
+END_TEST
+
+START_TEST(idle_timeout_closes)
+{
+	int peer = start_conn("epoll", MODE_ECHO, 100);
+	unsigned char buf[16];
+	struct pollfd pfd = { .fd = peer, .events = POLLIN };
+
+	spin(60);
+	ck_assert_int_eq(tm.closed, 0);
+	ck_assert_int_eq(write(peer, "x", 1), 1); /* activity resets the clock */
+	spin(60);
+	ck_assert_int_eq(tm.closed, 0);
+	for (int i = 0; i < 400 && !tm.closed; i++)
+		loop_run_once(L, 5);
+	ck_assert_int_eq(tm.closed, 1);
+	ck_assert_int_eq(poll(&pfd, 1, 100), 1);
+	ck_assert_int_eq(read(peer, buf, sizeof(buf)), 1); /* the echo */
+	ck_assert_int_eq(read(peer, buf, sizeof(buf)), 0); /* then EOF */
+	finish(peer);
+}
+END_TEST
+
+START_TEST(abort_inside_on_data_is_deferred)
+{
+	int peer = start_conn("poll", MODE_ABORT_IN_DATA, 0);
+
+	ck_assert_int_eq(write(peer, "hello", 5), 5);
+	spin(5);
+	ck_assert_int_eq(tm.closed, 1);
+	ck_assert_uint_eq(conn_count(), 0);
+	finish(peer);
+}
+END_TEST
+
+START_TEST(select_refuses_an_fd_past_fd_setsize)
+{
+	struct rlimit rl;
+	int sv[2], high;
+
+	getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur <= FD_SETSIZE + 10) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur <= FD_SETSIZE + 10)
+		return; /* cannot make such an fd here */
+	memset(&tm, 0, sizeof(tm));
+	tm.mode = MODE_ECHO;
+	H = host_table();
+	L = loop_new("select");
+	host_set_loop(L);
+	conn_init(L, NULL);
+	mod = (struct superd_module){ SUPERD_MODULE_HEADER, .name = "tm",
+	                              .on_open = tm_open, .on_data = tm_data,
+	                              .on_close = tm_close };
+	svc = (struct superd_service){ .name = "t", .module = &mod };
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	high = fcntl(sv[0], F_DUPFD_CLOEXEC, FD_SETSIZE + 5);
+	ck_assert_int_ge(high, FD_SETSIZE);
+	close(sv[0]);
+	conn_start(&svc, high, (struct sockaddr *)&(struct sockaddr){ .sa_family = AF_UNIX },
+	           sizeof(struct sockaddr), SUPERD_PROTO_UNIX);
+	ck_assert_int_eq(tm.opened, 0);
+	ck_assert_uint_eq(conn_count(), 0);
+	ck_assert_int_eq(fcntl(high, F_GETFD), -1); /* closed */
+	finish(sv[1]);
+}
+END_TEST
+
+static Suite *conn_suite(void)
+{
+	Suite *s = suite_create("conn");
+	TCase *tc = tcase_create("conn");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, echo_everything_then_close_after_half_close);
+	tcase_add_test(tc, kept_input_is_handed_again);
+	tcase_add_test(tc, input_cap_closes_a_module_that_never_consumes);
+	tcase_add_test(tc, backpressure_stops_reading_until_the_queue_drains);
+	tcase_add_test(tc, on_drain_feeds_a_stream_then_close_sends_everything);
+	tcase_add_test(tc, idle_timeout_closes);
+	tcase_add_test(tc, abort_inside_on_data_is_deferred);
+	tcase_add_test(tc, select_refuses_an_fd_past_fd_setsize);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(conn_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
