@@ -101,27 +101,35 @@ def reload_and_stop_are_announced():
 
 def activated(config, listen, datagram=False, **kw):
     """A Superd started by systemd-socket-activate, which binds each
-    "HOST:PORT" of listen and passes them on."""
+    "HOST:PORT" of listen, waits for the first connection or datagram (as
+    systemd does), then execs superd with LISTEN_FDS/LISTEN_PID set.  It
+    passes on only the environment named with -E."""
     if SSA is None:
         h.skip("systemd-socket-activate is not installed")
     s = h.Superd(config, **kw)
     wrapper = s.path("activate.sh")
-    args = " ".join("-l %s" % a.format(**{"port%d" % i: p for i, p in enumerate(s.ports)})
-                    for a in listen)
-    h.write_file(wrapper, "#!/bin/sh\nexec %s %s %s %s \"$@\"\n"
-                 % (SSA, "--datagram" if datagram else "", args, h.SUPERD_BIN), 0o755)
+    ports = {"port%d" % i: p for i, p in enumerate(s.ports)}
+    args = " ".join("-l %s" % a.format(**ports) for a in listen)
+    env = " ".join("-E %s" % v for v in ("SUPERD_MODULE_PATH", "SUPERD_EVENT_BACKEND",
+                                          "NOTIFY_SOCKET", "ASAN_OPTIONS", "UBSAN_OPTIONS"))
+    h.write_file(wrapper, "#!/bin/sh\nexec %s %s %s %s %s \"$@\"\n"
+                 % (SSA, "--datagram" if datagram else "", env, args, h.SUPERD_BIN), 0o755)
     s.superd_bin = wrapper
     return s
 
 
-def start_activated(s):
-    """Start s through its wrapper (the harness runs SUPERD_BIN)."""
+def start_activated(s, proto="tcp"):
+    """Start s through its wrapper (the harness runs SUPERD_BIN) and wait
+    until systemd-socket-activate has bound port 0."""
     saved = h.SUPERD_BIN
     h.SUPERD_BIN = s.superd_bin
     try:
-        return s.start()
+        s.start()
     finally:
         h.SUPERD_BIN = saved
+    h.wait_until(lambda: h.listen_inodes(s.port(0), proto), 5,
+                 what="systemd-socket-activate to listen")
+    return s
 
 
 def fd_inode(pid, fd):
@@ -132,21 +140,24 @@ def fd_inode(pid, fd):
 
 @h.test(backends=True)
 def passed_tcp_socket_is_served(backend):
-    s = activated(ECHO % "tcp", ["127.0.0.1:{port0}", "127.0.0.1:{port1}"],
+    unused = h.free_port("tcp")
+    s = activated(ECHO % "tcp", ["127.0.0.1:{port0}", "127.0.0.1:%d" % unused],
                   backend=backend, wait_tcp=[])
     m = Manager(s.tmp)
     s.env = {"NOTIFY_SOCKET": m.path}
     try:
         start_activated(s)
         try:
+            # The first connection makes systemd-socket-activate start superd.
+            h.eq(h.tcp_exchange("127.0.0.1", s.port(0), b"activated", timeout=10),
+                 b"activated")
             m.wait_for("READY=1")
-            h.eq(h.tcp_exchange("127.0.0.1", s.port(0), b"activated"), b"activated")
             # The listener is the passed fd 3, not a socket superd bound.
             h.check(fd_inode(s.pid, 3) in h.listen_inodes(s.port(0), "tcp"),
                     "port %d is not served by the passed socket" % s.port(0))
             # The second passed socket matches no service: closed, logged.
             s.wait_log(r"fd 4 .*no listen address")
-            h.wait_until(lambda: not h.listen_inodes(s.port(1), "tcp"), 5,
+            h.wait_until(lambda: not h.listen_inodes(unused, "tcp"), 5,
                          what="the unused passed socket to close")
         finally:
             s.stop()
@@ -157,7 +168,7 @@ def passed_tcp_socket_is_served(backend):
 @h.test()
 def passed_udp_socket_is_served():
     s = activated(ECHO % "udp", ["127.0.0.1:{port0}"], datagram=True, wait_tcp=[])
-    start_activated(s)
+    start_activated(s, "udp")
     try:
         got = h.wait_until(lambda: h.udp_exchange("127.0.0.1", s.port(0), b"dgram", timeout=0.5),
                            10, what="a UDP echo through the passed socket")
