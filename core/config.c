@@ -297,15 +297,15 @@ static int svc_key_index(const char *key)
 
 /*
  * Apply a service (or defaults) mapping's own keys in file order, so
- * errors come out in that order; protocol goes first, as listen needs it.
- * Unknown keys are reported.  bad[k], when given, is set for keys that
- * produced an error.
+ * errors come out in that order.  proto (the mapping's own protocol or the
+ * one from defaults) goes first, as listen needs it.  Unknown keys are
+ * reported.  bad[k], when given, is set for keys that produced an error.
  */
 static void svc_apply_map(struct conf_build *b, struct service_conf *sc,
-                          const struct superd_opt *map, const char *prefix,
+                          const struct superd_opt *map,
+                          const struct superd_opt *proto, const char *prefix,
                           int *bad)
 {
-	const struct superd_opt *proto = conftree_get(map, "protocol");
 	unsigned before;
 
 	if (proto && svc_apply(b, sc, K_PROTOCOL, proto, prefix) < 0 && bad)
@@ -356,7 +356,8 @@ static void defaults_check(struct conf_build *b, const struct superd_opt *d,
 		           "got %s", conftree_what(d, what, sizeof(what)));
 		return;
 	}
-	svc_apply_map(b, &scratch, d, "defaults: ", out->bad);
+	svc_apply_map(b, &scratch, d, conftree_get(d, "protocol"), "defaults: ",
+	              out->bad);
 	for (int k = 0; k < K_COUNT; k++)
 		out->v[k] = conftree_get(d, service_keys[k]);
 	service_conf_clear(&scratch);
@@ -383,6 +384,7 @@ static void service_build(struct conf_build *b, const struct defaults *d,
                           const struct superd_opt *node, struct service_conf *sc)
 {
 	char prefix[SERVICE_NAME_MAX + 160], what[64];
+	const struct superd_opt *proto;
 
 	sc->name = strdup(name->str);
 	sc->name_at = name;
@@ -404,9 +406,12 @@ static void service_build(struct conf_build *b, const struct defaults *d,
 		           "got %s", conftree_what(node, what, sizeof(what)));
 		return;
 	}
-	svc_apply_map(b, sc, node, prefix, NULL);
+	proto = conftree_get(node, "protocol");
+	if (!proto && !d->bad[K_PROTOCOL])
+		proto = d->v[K_PROTOCOL];
+	svc_apply_map(b, sc, node, proto, prefix, NULL);
 	for (int k = 0; k < K_COUNT; k++) {
-		if (conftree_get(node, service_keys[k]))
+		if (k == K_PROTOCOL || conftree_get(node, service_keys[k]))
 			continue;
 		if (d->v[k] && !d->bad[k])
 			svc_apply(b, sc, (enum svc_key)k, d->v[k], prefix);
