@@ -335,5 +335,39 @@ def port_names_come_from_etc_services():
         h.check("port 7" in err, err)
 
 
+FIVE = ("echo", "discard", "chargen", "daytime", "time")
+
+
+def has_v6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6) as sk:
+            sk.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@h.test(backends=True)
+def the_client_agrees_with_superd(backend):
+    """The real server's five modules, checked by the client: TCP and UDP,
+    IPv4 and IPv6 (when the machine has ::1)."""
+    hosts = ["127.0.0.1", "[::1]"] if has_v6_loopback() else ["127.0.0.1"]
+    services = {}
+    for i, svc in enumerate(FIVE):
+        services[svc] = {"module": svc, "protocol": ["tcp", "udp"],
+                         "listen": ["%s:{port%d}" % (host, i) for host in hosts]}
+    with h.Superd({"services": services}, backend=backend) as s:
+        for i, svc in enumerate(FIVE):
+            for host in hosts:
+                target = "%s:%d" % (host, s.port(i))
+                if svc == "time":
+                    right("-d", "5", svc, target)
+                else:
+                    right(svc, target)
+                right("-u", svc, target)
+        right("-n", "1048576", "echo", "127.0.0.1:%d" % s.port(0))
+        right("-n", "3000000", "chargen", "127.0.0.1:%d" % s.port(2))
+
+
 if __name__ == "__main__":
     h.main(timeout=180)
