@@ -1,1 +1,9 @@
-# bench: build rules (filled in by the owner of this area)
+# bench: the side-by-side benchmark (bench/run.sh; see bench/README.md).
+# Not run by `make check`.  The load tool is built here too, so CI compiles
+# it with the project's warnings; run.sh builds its own copy with $(CC).
+noinst_PROGRAMS += bench/sdload
+bench_sdload_SOURCES = bench/sdload.c
+
+dist_noinst_SCRIPTS += bench/run.sh bench/report.py
+EXTRA_DIST += bench/README.md bench/peers/xinetd.conf bench/peers/lighttpd.conf \
+	bench/peers/nginx.conf bench/peers/superd.yaml
