@@ -1,0 +1,634 @@
+/*
+ * http.c - the http module: descriptor, options, and the connection
+ * state machine (requests in order, keep-alive, pipelining, deadlines).
+ *
+ * Input stays with the host until a request is complete (on_data returns
+ * 0 for a partial header), so nothing is copied for the common case.
+ * While a response cannot be followed by the next one yet (a CGI runs,
+ * or much output is queued), reading is paused and the host keeps the
+ * following requests; resuming makes the host hand them again.
+ *
+ * Deadlines share one timer per connection: a request header must be
+ * complete within header_timeout of its first byte (else 408 and close),
+ * and a connection idle between requests is closed silently after
+ * keepalive_timeout.  The service's `timeout` still applies (host).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "path.h"
+
+/* Stop answering pipelined requests while this much output is queued. */
+#define PIPELINE_HIGH (128u * 1024u)
+/* Longest decoded path we handle (longer: 414). */
+#define PATH_BUF 8192
+
+static const char *const option_keys[] = {
+	"root", "index", "listing", "cgi", "cgi_timeout", "access_log",
+	"keepalive_timeout", "max_request_size", "header_timeout",
+	"max_keepalive_requests", "mime_types", NULL,
+};
+
+/* --- options --- */
+
+/* A string or a list of strings into a NULL-free array. */
+static int opt_string_list(const struct superd_host *h, superd_service *svc,
+                           const superd_opt *o, const char ***out,
+                           size_t *count)
+{
+	size_t n;
+
+	if (!o)
+		return 0;
+	n = h->opt_kind(o) == SUPERD_OPT_SEQ ? h->opt_count(o) : 1;
+	*out = calloc(n ? n : 1, sizeof(**out));
+	if (!*out)
+		return -1;
+	*count = n;
+	if (h->opt_kind(o) != SUPERD_OPT_SEQ)
+		return h->opt_string(svc, o, &(*out)[0]);
+	for (size_t i = 0; i < n; i++)
+		if (h->opt_string(svc, h->opt_at(o, i), &(*out)[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/* A size with an optional K, M or G suffix (binary). */
+static int opt_size(const struct superd_host *h, superd_service *svc,
+                    const superd_opt *o, uint64_t *out)
+{
+	const char *s;
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	if (!o)
+		return 0;
+	if (h->opt_string(svc, o, &s) < 0)
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end == 'k' || *end == 'K')
+		shift = 10, end++;
+	else if (*end == 'm' || *end == 'M')
+		shift = 20, end++;
+	else if (*end == 'g' || *end == 'G')
+		shift = 30, end++;
+	if (errno || end == s || *end || s[0] < '0' || s[0] > '9' ||
+	    v > (UINT64_MAX >> 30)) {
+		h->opt_error(svc, o, "max_request_size: expected a size such as "
+		             "1048576, 512K, 10M or 1G");
+		return -1;
+	}
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+/* A path option made absolute against the configuration's directory. */
+static char *absolute_path(const struct superd_host *h, superd_service *svc,
+                           const char *p)
+{
+	char *out;
+
+	if (p[0] == '/')
+		return strdup(p);
+	if (asprintf(&out, "%s/%s", h->config_dir(svc), p) < 0)
+		return NULL;
+	return out;
+}
+
+/* The document root: it must be an existing directory. */
+static int configure_root(struct http_instance *inst, const superd_opt *opts)
+{
+	const struct superd_host *h = inst->host;
+	const superd_opt *o = h->opt_get(opts, "root");
+	const char *root;
+	char *abs, real[PATH_MAX];
+	struct stat sb;
+
+	if (!o) {
+		h->opt_error(inst->svc, opts, "http: option 'root' is required");
+		return -1;
+	}
+	if (h->opt_string(inst->svc, o, &root) < 0)
+		return -1;
+	abs = absolute_path(h, inst->svc, root);
+	if (!abs)
+		return -1;
+	if (!realpath(abs, real) || stat(real, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		h->opt_error(inst->svc, o, "root: %s: %s", abs,
+		             errno ? strerror(errno) : "not a directory");
+		free(abs);
+		return -1;
+	}
+	free(abs);
+	inst->root_real = strdup(real);
+	return inst->root_real ? 0 : -1;
+}
+
+/* Numbers, with their ranges and defaults. */
+static int configure_numbers(struct http_instance *inst, const superd_opt *opts)
+{
+	const struct superd_host *h = inst->host;
+	unsigned long long cgi_t = 30, ka = 5, hdr = 10, maxreq = 0;
+	uint64_t body = 1024ull * 1024 * 1024;
+
+	if (h->opt_uint(inst->svc, h->opt_get(opts, "cgi_timeout"), 1, 86400, &cgi_t) < 0 ||
+	    h->opt_uint(inst->svc, h->opt_get(opts, "keepalive_timeout"), 0, 3600, &ka) < 0 ||
+	    h->opt_uint(inst->svc, h->opt_get(opts, "header_timeout"), 1, 3600, &hdr) < 0 ||
+	    h->opt_uint(inst->svc, h->opt_get(opts, "max_keepalive_requests"), 0,
+	                UINT_MAX, &maxreq) < 0 ||
+	    opt_size(h, inst->svc, h->opt_get(opts, "max_request_size"), &body) < 0)
+		return -1;
+	inst->cgi_timeout_ms = (unsigned)cgi_t * 1000;
+	inst->keepalive_ms = (unsigned)ka * 1000;
+	inst->header_ms = (unsigned)hdr * 1000;
+	inst->max_keepalive_requests = (unsigned)maxreq;
+	http_limits_default(&inst->limits);
+	inst->limits.max_body = body;
+	return 0;
+}
+
+/* Lists, flags and paths. */
+static int configure_rest(struct http_instance *inst, const superd_opt *opts)
+{
+	const struct superd_host *h = inst->host;
+	const superd_opt *o;
+	const char *s, *mime = "/etc/mime.types";
+	static const char *const default_index[] = { "index.html" };
+	static const char *const default_cgi[] = { ".cgi" };
+
+	inst->listing = 1;
+	if (h->opt_bool(inst->svc, h->opt_get(opts, "listing"), &inst->listing) < 0)
+		return -1;
+	o = h->opt_get(opts, "index");
+	if (o ? opt_string_list(h, inst->svc, o, &inst->index, &inst->nindex) < 0
+	      : !(inst->index = calloc(1, sizeof(char *))))
+		return -1;
+	if (!o)
+		inst->index[0] = default_index[0], inst->nindex = 1;
+	for (size_t i = 0; i < inst->nindex; i++)
+		if (!inst->index[i][0] || strchr(inst->index[i], '/')) {
+			h->opt_error(inst->svc, o, "index: a file name without '/' expected");
+			return -1;
+		}
+	o = h->opt_get(opts, "cgi");
+	if (o ? opt_string_list(h, inst->svc, o, &inst->cgi_ext, &inst->ncgi) < 0
+	      : !(inst->cgi_ext = calloc(1, sizeof(char *))))
+		return -1;
+	if (!o)
+		inst->cgi_ext[0] = default_cgi[0], inst->ncgi = 1;
+	for (size_t i = 0; i < inst->ncgi; i++)
+		if (!inst->cgi_ext[i][0] || strchr(inst->cgi_ext[i], '/')) {
+			h->opt_error(inst->svc, o, "cgi: a file name suffix expected");
+			return -1;
+		}
+	o = h->opt_get(opts, "access_log");
+	if (o) {
+		if (h->opt_string(inst->svc, o, &s) < 0)
+			return -1;
+		if (strcmp(s, "none") && !(inst->log.path = absolute_path(h, inst->svc, s)))
+			return -1;
+	}
+	o = h->opt_get(opts, "mime_types");
+	if (o && h->opt_string(inst->svc, o, &mime) < 0)
+		return -1;
+	return mime_table_init(&inst->mime, mime);
+}
+
+static void http_destroy(void *instance);
+
+/* Validate options and build the instance (pure: opens nothing to write). */
+static int http_configure(const struct superd_host *host, superd_service *svc,
+                          const superd_opt *options, void **instance)
+{
+	struct http_instance *inst = calloc(1, sizeof(*inst));
+
+	if (!inst)
+		return -1;
+	inst->host = host;
+	inst->svc = svc;
+	inst->root_fd = -1;
+	inst->log.fd = -1;
+	if (!options) {
+		host->opt_error(svc, NULL, "http: option 'root' is required");
+		goto fail;
+	}
+	if (host->opt_check_keys(svc, options, option_keys) < 0 ||
+	    configure_root(inst, options) < 0 ||
+	    configure_numbers(inst, options) < 0 ||
+	    configure_rest(inst, options) < 0)
+		goto fail;
+	*instance = inst;
+	return 0;
+fail:
+	http_destroy(inst);
+	return -1;
+}
+
+/* Open the root directory (once per process that needs it). */
+static int open_root(struct http_instance *inst)
+{
+	if (inst->root_fd >= 0)
+		return 0;
+	inst->root_fd = open(inst->root_real, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (inst->root_fd < 0) {
+		inst->host->log(inst->svc, SUPERD_LOG_ERROR, "open %s: %s",
+		                inst->root_real, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* In the master, before privileges are dropped: root and log. */
+static int http_start(void *instance)
+{
+	struct http_instance *inst = instance;
+
+	if (open_root(inst) < 0)
+		return -1;
+	return accesslog_open(&inst->log, inst->host, inst->svc);
+}
+
+static void http_destroy(void *instance)
+{
+	struct http_instance *inst = instance;
+
+	if (!inst)
+		return;
+	if (inst->root_fd >= 0)
+		close(inst->root_fd);
+	accesslog_close(&inst->log);
+	free((char *)inst->log.path);
+	mime_table_free(&inst->mime);
+	free(inst->index);
+	free(inst->cgi_ext);
+	free(inst->root_real);
+	free(inst);
+}
+
+/* --- logging --- */
+
+/* One request answered: access log line and connection note. */
+void http_log(struct http_conn *st, const struct http_reqinfo *ri,
+              int status, uint64_t bytes)
+{
+	const struct superd_host *h = st->inst->host;
+	char note[16];
+
+	if (st->inst->log.fd >= 0)
+		accesslog_write(&st->inst->log, h->peer(st->c), ri, status, bytes);
+	snprintf(note, sizeof(note), "http %d", status);
+	h->conn_note(st->c, note);
+}
+
+/* Copy ri's slices into one allocation. */
+int http_reqinfo_own(struct http_reqinfo *ri)
+{
+	size_t n = ri->line.n + ri->referer.n + ri->user_agent.n + 3;
+	char *p = malloc(n);
+	struct http_slice *s[3] = { &ri->line, &ri->referer, &ri->user_agent };
+
+	if (!p)
+		return -1;
+	ri->owned = p;
+	for (int i = 0; i < 3; i++) {
+		if (s[i]->p)
+			memcpy(p, s[i]->p, s[i]->n);
+		p[s[i]->n] = '\0';
+		s[i]->p = s[i]->p ? p : NULL;
+		p += s[i]->n + 1;
+	}
+	return 0;
+}
+
+void http_reqinfo_free(struct http_reqinfo *ri)
+{
+	free(ri->owned);
+	ri->owned = NULL;
+}
+
+/* --- deadlines --- */
+
+static void conn_timer_fired(void *arg);
+
+/* Make sure the connection's timer fires no later than due. */
+static void timer_arm(struct http_conn *st, uint64_t due)
+{
+	const struct superd_host *h = st->inst->host;
+	uint64_t now = h->now_ms();
+
+	if (st->timer && st->timer_due <= due)
+		return;
+	if (st->timer)
+		h->timer_cancel(st->timer);
+	st->timer_due = due;
+	st->timer = h->timer_add(due > now ? (unsigned)(due - now) : 0,
+	                         conn_timer_fired, st);
+}
+
+/* The timer fired: a header deadline passed, or the keep-alive ran out. */
+static void conn_timer_fired(void *arg)
+{
+	struct http_conn *st = arg;
+	const struct superd_host *h = st->inst->host;
+	uint64_t now = h->now_ms();
+
+	st->timer = NULL;
+	if (st->cgi || st->closing)
+		return;
+	if (st->header_due) {
+		if (now < st->header_due) {
+			timer_arm(st, st->header_due);
+		} else if (st->seen_bytes) {
+			struct http_reqinfo ri = { .minor = 1 };
+
+			st->header_due = 0;
+			h->conn_note(st->c, "http 408");
+			if (http_send_error(st, &ri, 408, 1, NULL) == 0)
+				h->close(st->c);
+		} else {
+			h->conn_note(st->c, "idle");
+			h->close(st->c);
+		}
+		return;
+	}
+	if (st->idle_since && h->pending(st->c) == 0) {
+		if (now >= st->idle_since + st->inst->keepalive_ms) {
+			h->conn_note(st->c, "keepalive timeout");
+			h->close(st->c);
+		} else {
+			timer_arm(st, st->idle_since + st->inst->keepalive_ms);
+		}
+	}
+}
+
+/* Nothing in progress: start the keep-alive clock. */
+static void conn_idle(struct http_conn *st)
+{
+	const struct superd_host *h = st->inst->host;
+
+	if (st->cgi || st->header_due || st->closing)
+		return;
+	st->idle_since = h->now_ms();
+	timer_arm(st, st->idle_since + st->inst->keepalive_ms);
+}
+
+/* Stop reading until the current response allows the next request. */
+static void conn_pause(struct http_conn *st)
+{
+	if (!st->paused) {
+		st->paused = 1;
+		st->inst->host->pause_read(st->c, 1);
+	}
+}
+
+/* The current response ended (see http.h). */
+void http_response_done(struct http_conn *st)
+{
+	if (st->closing) {
+		st->inst->host->close(st->c);
+		return;
+	}
+	if (st->paused) {
+		st->paused = 0;
+		st->inst->host->pause_read(st->c, 0);
+	}
+}
+
+/* --- requests --- */
+
+/* The request line of an unparsable request, for the log (bounded). */
+static struct http_slice first_line(const unsigned char *data, size_t len)
+{
+	const char *p = (const char *)data;
+	size_t n = 0;
+
+	while (n < len && n < 512 && p[n] != '\r' && p[n] != '\n')
+		n++;
+	return (struct http_slice){ p, n };
+}
+
+/* What the response needs from the request. */
+static void reqinfo_from(struct http_conn *st, const struct http_request *req,
+                         struct http_reqinfo *ri)
+{
+	const char *end = req->target.p + req->target.n + 9; /* " HTTP/1.x" */
+
+	ri->method = req->method;
+	ri->minor = req->minor;
+	ri->head = req->method == HTTP_M_HEAD;
+	ri->keep_alive = req->keep_alive && st->inst->keepalive_ms && !st->eof;
+	if (st->inst->max_keepalive_requests &&
+	    st->requests >= st->inst->max_keepalive_requests)
+		ri->keep_alive = 0;
+	ri->line = (struct http_slice){ req->method_name.p,
+	                                (size_t)(end - req->method_name.p) };
+	ri->referer = req->referer;
+	ri->user_agent = req->user_agent;
+}
+
+/*
+ * Parse and answer one request at data.  Returns the bytes it used: 0
+ * when the header is not complete yet, or everything when the connection
+ * is closing.
+ */
+static size_t handle_request(struct http_conn *st, const unsigned char *data,
+                             size_t len)
+{
+	struct http_instance *inst = st->inst;
+	const struct superd_host *h = inst->host;
+	struct http_request req;
+	struct http_reqinfo ri = { .minor = 1 };
+	int rc;
+
+	rc = http_parse_request((const char *)data, len, &inst->limits, &req);
+	if (rc == HTTP_PARSE_INCOMPLETE) {
+		st->seen_bytes = 1;
+		if (!st->header_due) {
+			st->header_due = h->now_ms() + inst->header_ms;
+			timer_arm(st, st->header_due);
+		}
+		return 0;
+	}
+	st->header_due = 0;
+	st->seen_bytes = 0;
+	st->idle_since = 0;
+	st->requests++;
+	if (rc != HTTP_PARSE_OK) {
+		ri.line = first_line(data, len);
+		http_send_error(st, &ri, rc, 1, NULL);
+		h->close(st->c);
+		return len;
+	}
+	reqinfo_from(st, &req, &ri);
+	if (http_route(st, &req, &ri) == HTTP_ROUTE_CGI)
+		return req.header_len;
+	if (!ri.keep_alive || st->closing) {
+		st->closing = 1;
+		h->close(st->c);
+		return len;
+	}
+	if (req.chunked) {
+		st->discard_chunked = 1;
+		http_chunked_init(&st->ck, inst->limits.max_body);
+	} else if (req.has_length) {
+		st->discard_left = req.length;
+	}
+	return req.header_len;
+}
+
+/* Drop request body bytes of an answered request.  Bytes used. */
+static size_t discard_body(struct http_conn *st, const unsigned char *data,
+                           size_t len)
+{
+	char tmp[4096];
+	size_t used = 0;
+
+	if (st->discard_left) {
+		used = len < st->discard_left ? len : (size_t)st->discard_left;
+		st->discard_left -= used;
+		return used;
+	}
+	while (used < len && st->discard_chunked) {
+		size_t n = len - used < sizeof(tmp) ? len - used : sizeof(tmp);
+		size_t out, took;
+		int rc;
+
+		memcpy(tmp, data + used, n);
+		rc = http_chunked_decode(&st->ck, tmp, n, tmp, &out, &took);
+		used += took;
+		if (rc == 1) {
+			st->discard_chunked = 0;
+		} else if (rc) {
+			st->closing = 1;
+			st->inst->host->close(st->c);
+			return len;
+		}
+	}
+	return used;
+}
+
+/* Bytes arrived: answer every complete request, in order. */
+static size_t http_on_data(superd_conn *c, void *instance, void *state,
+                           const unsigned char *data, size_t len)
+{
+	struct http_conn *st = state;
+	const struct superd_host *h = st->inst->host;
+	size_t used = 0, n;
+
+	st->idle_since = 0;
+	while (used < len) {
+		if (st->closing)
+			return len;
+		if (st->cgi) {
+			if (cgi_wants_body(st->cgi)) {
+				n = cgi_feed(st, data + used, len - used);
+				used += n;
+				if (n)
+					continue;
+			}
+			conn_pause(st); /* the next request waits for this one */
+			break;
+		}
+		if (st->discard_left || st->discard_chunked) {
+			used += discard_body(st, data + used, len - used);
+			continue;
+		}
+		if (h->pending(c) > PIPELINE_HIGH) {
+			conn_pause(st); /* on_drain resumes */
+			break;
+		}
+		n = handle_request(st, data + used, len - used);
+		if (n == 0)
+			break;
+		used += n;
+	}
+	if (used == len && !st->cgi && !st->closing && h->pending(c) == 0)
+		conn_idle(st);
+	return used;
+}
+
+/* A new connection: the first request has header_timeout to arrive. */
+static int http_on_open(superd_conn *c, void *instance, void *state)
+{
+	struct http_conn *st = state;
+	struct http_instance *inst = instance;
+
+	if (open_root(inst) < 0)
+		return -1;
+	st->inst = inst;
+	st->c = c;
+	st->header_due = inst->host->now_ms() + inst->header_ms;
+	timer_arm(st, st->header_due);
+	return 0;
+}
+
+/* Output drained: resume pipelined requests, CGI output, or go idle. */
+static void http_on_drain(superd_conn *c, void *instance, void *state)
+{
+	struct http_conn *st = state;
+
+	if (st->cgi) {
+		cgi_on_drain(st);
+		return;
+	}
+	if (st->paused && !st->closing) {
+		st->paused = 0;
+		st->inst->host->pause_read(c, 0);
+		return;
+	}
+	conn_idle(st);
+}
+
+/* The client half-closed: finish what runs, then close. */
+static void http_on_eof(superd_conn *c, void *instance, void *state)
+{
+	struct http_conn *st = state;
+
+	st->eof = 1;
+	if (st->cgi && !cgi_wants_body(st->cgi)) {
+		st->closing = 1; /* close after this response */
+		return;
+	}
+	st->closing = 1;
+	st->inst->host->close(c);
+}
+
+/* The connection is going away: timers, CGI, buffers. */
+static void http_on_close(superd_conn *c, void *instance, void *state)
+{
+	struct http_conn *st = state;
+
+	if (!st->inst)
+		return;
+	if (st->timer)
+		st->inst->host->timer_cancel(st->timer);
+	st->timer = NULL;
+	if (st->cgi)
+		cgi_detach(st);
+	hbuf_free(&st->out);
+	hbuf_free(&st->scratch);
+}
+
+const struct superd_module superd_module = {
+	SUPERD_MODULE_HEADER,
+	.name = "http",
+	.version = SUPERD_VERSION,
+	.protocols = SUPERD_PROTO_TCP | SUPERD_PROTO_UNIX,
+	.conn_size = sizeof(struct http_conn),
+	.configure = http_configure,
+	.start = http_start,
+	.destroy = http_destroy,
+	.on_open = http_on_open,
+	.on_data = http_on_data,
+	.on_eof = http_on_eof,
+	.on_drain = http_on_drain,
+	.on_close = http_on_close,
+};

@@ -1,0 +1,227 @@
+/*
+ * http.h - shared types of the http module: the service instance, the
+ * per-connection state, and the functions each file offers the others.
+ *
+ * Files: http.c (descriptor, options, connection state machine),
+ * parse.c + chunked.c (request parsing), path.c (paths), mime.c (types),
+ * response.c (status lines, headers, error pages), static.c (files),
+ * listing.c (directory listings), cgi.c (CGI/1.1), accesslog.c (log),
+ * buf.c (growable buffers).
+ */
+#ifndef SUPERD_HTTP_H
+#define SUPERD_HTTP_H
+
+#include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "superd/module.h"
+#include "mime.h"
+#include "parse.h"
+
+#ifndef SUPERD_VERSION
+#define SUPERD_VERSION "0"
+#endif
+#define HTTP_SERVER_NAME "superd/" SUPERD_VERSION
+
+/** A growable byte buffer; oom is set (and sticks) when growing failed. */
+struct hbuf {
+	char *p;
+	size_t len, cap;
+	int oom;
+};
+
+void hbuf_add(struct hbuf *b, const void *p, size_t n);
+void hbuf_str(struct hbuf *b, const char *s);
+void hbuf_printf(struct hbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/** Make room for n more bytes; 0 or -1 (oom set). */
+int hbuf_reserve(struct hbuf *b, size_t n);
+/** Drop the first n bytes. */
+void hbuf_consume(struct hbuf *b, size_t n);
+void hbuf_free(struct hbuf *b);
+
+/** The access log of one service (see accesslog.c). */
+struct accesslog {
+	const char *path; /**< NULL: no log */
+	int fd;           /**< -1 when closed */
+	dev_t dev;        /**< identity of the open file, to notice rotation */
+	ino_t ino;
+	time_t checked;   /**< last second the path was checked */
+	time_t tsec;      /**< the second cached in tstamp */
+	char tstamp[40];  /**< "[10/Oct/2000:13:55:36 +0000]" */
+};
+
+/** A configured http service. */
+struct http_instance {
+	const struct superd_host *host;
+	superd_service *svc;
+	char *root_real;        /**< canonical absolute document root */
+	int root_fd;            /**< O_PATH|O_DIRECTORY fd, -1 until opened */
+	const char **index;     /**< index file names */
+	size_t nindex;
+	int listing;            /**< generate listings */
+	const char **cgi_ext;   /**< CGI suffixes, e.g. ".cgi" */
+	size_t ncgi;
+	unsigned cgi_timeout_ms;
+	unsigned keepalive_ms;  /**< idle time allowed between requests */
+	unsigned header_ms;     /**< absolute deadline for a request header */
+	unsigned max_keepalive_requests; /**< per connection; 0: unlimited */
+	struct http_limits limits;
+	struct mime_table mime;
+	struct accesslog log;
+	time_t date_sec;        /**< the second cached in date */
+	char date[40];          /**< IMF-fixdate of date_sec */
+};
+
+/**
+ * What a response needs to know about its request.  The slices point into
+ * the input while the request is answered at once; a CGI job copies them
+ * into owned (one allocation) because its answer comes later.
+ */
+struct http_reqinfo {
+	enum http_method method;
+	int minor;         /**< 0 or 1 */
+	int keep_alive;    /**< the connection may go on after this response */
+	int head;          /**< HEAD: no body */
+	struct http_slice line;       /**< the request line, for the log */
+	struct http_slice referer;
+	struct http_slice user_agent;
+	char *owned;       /**< NULL, or the copy the slices point into */
+};
+
+struct cgi_job;
+
+/** Per-connection state (superd_module.conn_size bytes, zeroed). */
+struct http_conn {
+	struct http_instance *inst;
+	superd_conn *c;
+	struct hbuf out;         /**< response head being built (reused) */
+	struct hbuf scratch;     /**< a generated body (listings), reused */
+	superd_timer *timer;     /**< the one armed timer, or NULL */
+	uint64_t timer_due;      /**< when it fires */
+	uint64_t header_due;     /**< deadline of the current header, 0: none */
+	uint64_t idle_since;     /**< output drained with no request: when */
+	int seen_bytes;          /**< any byte of the current request arrived */
+	int closing;             /**< no more requests: close when sent */
+	int eof;                 /**< the client half-closed */
+	int paused;              /**< we paused reading */
+	unsigned requests;       /**< requests served on this connection */
+	/* a request body to drop (requests that are not CGI) */
+	uint64_t discard_left;   /**< Content-Length bytes left */
+	int discard_chunked;     /**< a chunked body is being dropped */
+	struct http_chunked ck;
+	struct cgi_job *cgi;     /**< the running CGI, or NULL */
+};
+
+/* --- response.c --- */
+
+/** The reason phrase for a status. */
+const char *http_reason(int status);
+/** Refresh inst->date for this second; returns it. */
+const char *http_date_now(struct http_instance *inst);
+/** Format t as IMF-fixdate into out (>= 30 bytes). */
+void http_date_format(time_t t, char *out, size_t outsz);
+/** Parse IMF-fixdate, RFC 850 or asctime; -1 when invalid. */
+time_t http_date_parse(const char *s, size_t n);
+/**
+ * Start a response in st->out: status line, Date, Server, and the
+ * Connection field when needed (from ri->keep_alive and ri->minor).
+ */
+void http_head_begin(struct http_conn *st, const struct http_reqinfo *ri,
+                     int status);
+/**
+ * Queue a complete error response (small HTML body unless HEAD) and log
+ * it.  With close_after (and for 408, 413 and 5xx) ri->keep_alive is
+ * cleared and st->closing set; the caller closes.  allow: an Allow value
+ * for 405, or NULL.  Returns what the write returned: after -1 outside a
+ * module callback the connection may already be gone.
+ */
+int http_send_error(struct http_conn *st, struct http_reqinfo *ri,
+                    int status, int close_after, const char *allow);
+/** Queue st->out (the head, maybe with a small body); 0 or -1. */
+int http_flush_head(struct http_conn *st);
+
+/* --- route.c --- */
+
+/** http_route results. */
+#define HTTP_ROUTE_DONE 0 /**< answered */
+#define HTTP_ROUTE_CGI 1  /**< a CGI job runs (st->cgi) */
+
+/** Map a parsed request to a file, directory or CGI and answer it. */
+int http_route(struct http_conn *st, const struct http_request *req,
+               struct http_reqinfo *ri);
+
+/* --- static.c --- */
+
+/**
+ * Serve the regular file fd (taking it) for the request: conditional
+ * requests, ranges, GET/HEAD/OPTIONS, 405 otherwise.  name is the decoded
+ * path (for the type).  Returns the status sent.
+ */
+int http_serve_file(struct http_conn *st, const struct http_request *req,
+                    struct http_reqinfo *ri, int fd, const struct stat *sb,
+                    const char *name, size_t name_len);
+
+/* --- listing.c --- */
+
+/**
+ * Build an HTML listing of the directory dirfd (not taken) shown as
+ * url_path (decoded, ends in '/') into out.  0 or -1 (errno set).
+ */
+int http_listing_build(int dirfd, const char *url_path, size_t url_len,
+                       struct hbuf *out);
+
+/* --- cgi.c --- */
+
+/** The CGI request as http.c resolved it. */
+struct cgi_request {
+	const struct http_request *req;
+	struct http_reqinfo *ri;      /**< taken over by the job */
+	const char *script_name;      /**< decoded URL path of the script */
+	size_t script_name_len;
+	const char *path_info;        /**< decoded rest, "" when none */
+	const char *script_rel;       /**< path below the root */
+};
+
+/**
+ * Start the CGI for the request; the job owns ri afterwards.  Returns 0
+ * when the job runs (st->cgi is set), or the error status to send.
+ */
+int cgi_start(struct http_conn *st, const struct cgi_request *cr);
+/**
+ * Feed request body bytes; returns bytes consumed (may be fewer than len
+ * when the script's stdin is full, or when the body ended).
+ */
+size_t cgi_feed(struct http_conn *st, const unsigned char *data, size_t len);
+/** The job still wants request body bytes. */
+int cgi_wants_body(const struct cgi_job *job);
+/** The connection drained: resume reading the script's output. */
+void cgi_on_drain(struct http_conn *st);
+/** The connection is going away: kill the script, detach the job. */
+void cgi_detach(struct http_conn *st);
+
+/* --- http.c (for cgi.c) --- */
+
+/** The current response ended; go on with held input or idle. */
+void http_response_done(struct http_conn *st);
+/** One request answered: the access log line and the connection note. */
+void http_log(struct http_conn *st, const struct http_reqinfo *ri,
+              int status, uint64_t bytes);
+/** Copy ri's slices into one allocation it owns.  0 or -1. */
+int http_reqinfo_own(struct http_reqinfo *ri);
+/** Free what a reqinfo owns. */
+void http_reqinfo_free(struct http_reqinfo *ri);
+
+/* --- accesslog.c --- */
+
+/** Open the log (from start, in the master).  0 or -1. */
+int accesslog_open(struct accesslog *log, const struct superd_host *host,
+                   superd_service *svc);
+/** Append one Combined Log Format line. */
+void accesslog_write(struct accesslog *log, const struct superd_peer *peer,
+                     const struct http_reqinfo *ri, int status,
+                     uint64_t bytes);
+void accesslog_close(struct accesslog *log);
+
+#endif
