@@ -12,3 +12,7 @@ tests_unit_test_exec_SOURCES = tests/unit/test_exec.c tests/unit/fakehost.c \
 	tests/unit/fakehost.h modules/exec/exec.h
 tests_unit_test_exec_CFLAGS = $(unit_cflags)
 tests_unit_test_exec_LDADD = $(unit_ldadd)
+
+exec_integration_tests = tests/integration/test_exec.py
+TESTS += $(exec_integration_tests)
+EXTRA_DIST += $(exec_integration_tests)
