@@ -163,14 +163,15 @@ static int tcp_discard(struct client *cl, int fd)
 /* chargen: N bytes of the pattern, then we close. */
 static int tcp_chargen(struct client *cl, int fd)
 {
-	struct chargen_check *ck = malloc(sizeof(*ck));
+	struct chargen_judge *j = malloc(sizeof(*j));
 	unsigned char buf[65536];
+	char what[128];
 	size_t got = 0;
 	int rc = 0;
 
-	if (!ck)
+	if (!j)
 		return client_fail(cl, "out of memory");
-	chargen_check_init(ck);
+	chargen_judge_init(j, cl->strict);
 	while (rc == 0 && got < cl->nbytes) {
 		size_t want = cl->nbytes - got;
 		ssize_t n = client_read(cl, fd, buf,
@@ -185,19 +186,21 @@ static int tcp_chargen(struct client *cl, int fd)
 		else if (n == 0)
 			rc = client_fail(cl, "chargen: the server closed after %zu "
 			                 "of %zu bytes", got, cl->nbytes);
-		else if (chargen_check_feed(ck, buf, (size_t)n) < 0)
-			rc = -1;
+		else if (chargen_judge_feed(j, buf, (size_t)n) < 0)
+			rc = 1;
 		else
 			got += (size_t)n;
 	}
-	if (rc == 0 && chargen_check_end(ck) < 0)
-		rc = -1;
-	if (ck->bad)
-		rc = client_fail(cl, "chargen: not the RFC 864 pattern at byte "
-		                 "%llu", (unsigned long long)ck->bad_at);
-	free(ck);
+	if (rc >= 0 && chargen_judge_end(j) < 0) {
+		chargen_judge_reason(j, what, sizeof(what));
+		rc = client_fail(cl, "chargen: %s", what);
+	}
+	if (rc > 0) /* cannot happen: a failed feed fails the end too */
+		rc = client_fail(cl, "chargen: wrong pattern");
+	chargen_judge_describe(j, what, sizeof(what));
+	free(j);
 	if (rc == 0 && !cl->quiet)
-		printf("chargen: %zu bytes of the RFC 864 pattern\n", got);
+		printf("chargen: %zu bytes of %s\n", got, what);
 	return rc;
 }
 

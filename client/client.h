@@ -30,6 +30,7 @@ struct client {
 	int family;                /**< AF_UNSPEC, AF_INET (-4) or AF_INET6 (-6) */
 	int udp;                   /**< -u */
 	int quiet;                 /**< -q: print nothing on success */
+	int strict;                /**< -S: chargen must be exactly RFC 864's */
 	unsigned timeout_ms;       /**< -t: whole exchange (default 5 s) */
 	size_t nbytes;             /**< -n: bytes for echo, discard, chargen */
 	int nbytes_set;            /**< -n was given */
@@ -80,6 +81,50 @@ int chargen_check_feed(struct chargen_check *ck, const unsigned char *buf,
                        size_t len);
 /** Finish: align on whatever head is left.  0 right, -1 wrong. */
 int chargen_check_end(struct chargen_check *ck);
+
+/**
+ * Incremental check of any rotating chargen pattern, as RFC 864 only
+ * recommends one: printable lines of one length ended by CR LF, each
+ * character the successor of the one before in a ring of consecutive
+ * ASCII characters (RFC 864's ring is ' '..'~'; xinetd's is '!'..'}').
+ * Where a line starts is not checked (xinetd starts over after 95
+ * lines); the stream may start anywhere in a line, and the last line may
+ * be cut short (xinetd's 1024-byte datagrams).
+ */
+struct ring_check {
+	int lo, hi;             /**< the ring's ends, -1 until a wrap is seen */
+	int prev;               /**< previous character of the line, -1: none */
+	long line_len;          /**< characters per line, -1 until known */
+	long col;               /**< characters so far in this line */
+	int lines;              /**< line ends seen (the first may be partial) */
+	int after_cr;           /**< the last byte was CR */
+	int short_line;         /**< a short line ended: nothing may follow */
+	uint64_t total;         /**< bytes checked */
+	uint64_t bad_at;
+	const char *why;        /**< what was wrong */
+	int bad;
+};
+void ring_check_init(struct ring_check *rc);
+int ring_check_feed(struct ring_check *rc, const unsigned char *buf, size_t len);
+
+/** Both checks at once; -S (strict) asks for the exact RFC 864 pattern. */
+struct chargen_judge {
+	struct chargen_check exact;
+	struct ring_check ring;
+	int strict;
+};
+void chargen_judge_init(struct chargen_judge *j, int strict);
+/** Feed bytes: 0 while the answer may still be right, -1 once wrong. */
+int chargen_judge_feed(struct chargen_judge *j, const unsigned char *buf,
+                       size_t len);
+/** At the end: 0 right, -1 wrong. */
+int chargen_judge_end(struct chargen_judge *j);
+/** Why the answer is wrong ("not the RFC 864 pattern at byte 12"). */
+void chargen_judge_reason(const struct chargen_judge *j, char *buf,
+                          size_t size);
+/** What the right answer was ("the RFC 864 pattern", "a rotating ..."). */
+void chargen_judge_describe(const struct chargen_judge *j, char *buf,
+                            size_t size);
 
 /** RFC 868 seconds (mod 2^32) to Unix seconds: 1968-2104 window. */
 int64_t time_decode(uint32_t rfc868);

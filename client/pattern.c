@@ -107,6 +107,137 @@ int chargen_check_end(struct chargen_check *ck)
 	return 0;
 }
 
+void ring_check_init(struct ring_check *rc)
+{
+	memset(rc, 0, sizeof(*rc));
+	rc->lo = rc->hi = -1;
+	rc->prev = -1;
+	rc->line_len = -1;
+}
+
+/* Is b the successor of a in the ring (learning the ring at a wrap)? */
+static int ring_next(struct ring_check *rc, int a, int b)
+{
+	if (rc->hi >= 0)
+		return a == rc->hi ? b == rc->lo : b == a + 1;
+	if (b == a + 1)
+		return 1;
+	if (b >= a)
+		return 0;
+	rc->hi = a; /* the first wrap fixes the ring: a is its top, b its bottom */
+	rc->lo = b;
+	return 1;
+}
+
+/* Mark the stream wrong at the current byte. */
+static int ring_bad(struct ring_check *rc, const char *why)
+{
+	rc->bad = 1;
+	rc->bad_at = rc->total;
+	rc->why = why;
+	return -1;
+}
+
+/* The end of a line (CR LF): check its length. */
+static int ring_line_end(struct ring_check *rc)
+{
+	if (rc->lines > 0) { /* the first line may have started mid-way */
+		if (rc->line_len < 0)
+			rc->line_len = rc->col;
+		else if (rc->col < rc->line_len)
+			rc->short_line = 1;
+	}
+	rc->lines++;
+	rc->col = 0;
+	rc->prev = -1;
+	return 0;
+}
+
+/* One byte of the stream. */
+static int ring_byte(struct ring_check *rc, int x)
+{
+	if (rc->short_line)
+		return ring_bad(rc, "a short line before the end");
+	if (rc->after_cr) {
+		rc->after_cr = 0;
+		if (x != '\n')
+			return ring_bad(rc, "CR without LF");
+		return ring_line_end(rc);
+	}
+	if (x == '\r')
+		return rc->col > 0 ? (rc->after_cr = 1, 0)
+		                   : ring_bad(rc, "an empty line");
+	if (x < 0x20 || x > 0x7e)
+		return ring_bad(rc, "not a printable character");
+	if (rc->line_len >= 0 && rc->col >= rc->line_len)
+		return ring_bad(rc, "a line too long");
+	if (rc->prev >= 0 && !ring_next(rc, rc->prev, x))
+		return ring_bad(rc, "a character out of sequence");
+	rc->prev = x;
+	rc->col++;
+	return 0;
+}
+
+int ring_check_feed(struct ring_check *rc, const unsigned char *buf, size_t len)
+{
+	if (rc->bad)
+		return -1;
+	for (size_t i = 0; i < len; i++, rc->total++)
+		if (ring_byte(rc, buf[i]) < 0)
+			return -1;
+	return 0;
+}
+
+void chargen_judge_init(struct chargen_judge *j, int strict)
+{
+	chargen_check_init(&j->exact);
+	ring_check_init(&j->ring);
+	j->strict = strict;
+}
+
+int chargen_judge_feed(struct chargen_judge *j, const unsigned char *buf,
+                       size_t len)
+{
+	int exact = chargen_check_feed(&j->exact, buf, len);
+
+	if (j->strict)
+		return exact;
+	return ring_check_feed(&j->ring, buf, len);
+}
+
+int chargen_judge_end(struct chargen_judge *j)
+{
+	int exact = chargen_check_end(&j->exact);
+
+	if (j->strict)
+		return exact;
+	return j->ring.bad ? -1 : 0;
+}
+
+void chargen_judge_reason(const struct chargen_judge *j, char *buf, size_t size)
+{
+	if (j->strict)
+		snprintf(buf, size, "not the RFC 864 pattern at byte %llu",
+		         (unsigned long long)j->exact.bad_at);
+	else
+		snprintf(buf, size, "not a chargen pattern at byte %llu: %s",
+		         (unsigned long long)j->ring.bad_at,
+		         j->ring.why ? j->ring.why : "?");
+}
+
+void chargen_judge_describe(const struct chargen_judge *j, char *buf,
+                            size_t size)
+{
+	if (!j->exact.bad)
+		snprintf(buf, size, "the RFC 864 pattern");
+	else if (j->ring.hi >= 0)
+		snprintf(buf, size, "a rotating pattern of %d characters "
+		         "('%c' to '%c'), not RFC 864's 95", j->ring.hi - j->ring.lo + 1,
+		         j->ring.lo, j->ring.hi);
+	else
+		snprintf(buf, size, "a rotating pattern, not RFC 864's");
+}
+
 int64_t time_decode(uint32_t rfc868)
 {
 	/* Values below the 1970 mark belong to the era after the 2036 wrap. */

@@ -3,7 +3,7 @@
  * service and say whether the answer is right (see client.h for the exit
  * statuses).  Usage:
  *
- *     superd-client [-46qu] [-t SECONDS] [-n BYTES] [-d SECONDS]
+ *     superd-client [-46qSu] [-t SECONDS] [-n BYTES] [-d SECONDS]
  *                   SERVICE HOST[:PORT]
  *
  * HOST is a name or an address ([v6] in brackets when a port follows);
@@ -59,6 +59,9 @@ static void usage(FILE *out)
 	        "  -t SECS   give up after SECS seconds (default 5)\n"
 	        "  -n BYTES  bytes to send (echo, discard) or read (chargen)\n"
 	        "  -d SECS   time: wrong if further than SECS from our clock\n"
+	        "  -S        chargen: right only if exactly RFC 864's 95-character\n"
+	        "            pattern (at most 512 bytes over UDP); default: any\n"
+	        "            rotating pattern of equal CR LF lines\n"
 	        "  -q        print nothing when the answer is right\n"
 	        "  -h, -V    this help; the version\n"
 	        "exit status: 0 right answer, 1 wrong or no answer, 2 usage\n");
@@ -144,7 +147,7 @@ static int parse_flags(struct client *cl, int argc, char **argv, int *status)
 	unsigned long long n;
 	int c;
 
-	while ((c = getopt(argc, argv, "46hqut:n:d:V")) != -1) {
+	while ((c = getopt(argc, argv, "46hqSut:n:d:V")) != -1) {
 		switch (c) {
 		case '4':
 			cl->family = AF_INET;
@@ -157,6 +160,9 @@ static int parse_flags(struct client *cl, int argc, char **argv, int *status)
 			break;
 		case 'q':
 			cl->quiet = 1;
+			break;
+		case 'S':
+			cl->strict = 1;
 			break;
 		case 't':
 			if (parse_number(optarg, 1, 3600, &n) < 0)

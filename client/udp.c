@@ -103,28 +103,32 @@ static int udp_discard(struct client *cl, int fd, unsigned char *buf)
 	return 0;
 }
 
-/* chargen: 0 to 512 characters of the pattern. */
+/* chargen: 0 to 512 characters of the pattern (-S), or any number. */
 static int udp_chargen(struct client *cl, int fd, unsigned char *buf)
 {
-	struct chargen_check *ck;
+	struct chargen_judge *j;
 	ssize_t n = udp_ask(cl, fd, "\n", 1, buf, UDP_MAX);
+	char what[128];
 	int rc = 0;
 
 	if (n < 0)
 		return -1;
-	if (n > 512)
+	if (n > 512 && cl->strict)
 		return client_fail(cl, "chargen: %zd bytes, more than 512", n);
-	ck = malloc(sizeof(*ck));
-	if (!ck)
+	j = malloc(sizeof(*j));
+	if (!j)
 		return client_fail(cl, "out of memory");
-	chargen_check_init(ck);
-	if (chargen_check_feed(ck, buf, (size_t)n) < 0 ||
-	    chargen_check_end(ck) < 0)
-		rc = client_fail(cl, "chargen: not the RFC 864 pattern at byte "
-		                 "%llu", (unsigned long long)ck->bad_at);
-	free(ck);
+	chargen_judge_init(j, cl->strict);
+	if (chargen_judge_feed(j, buf, (size_t)n) < 0 ||
+	    chargen_judge_end(j) < 0) {
+		chargen_judge_reason(j, what, sizeof(what));
+		rc = client_fail(cl, "chargen: %s", what);
+	}
+	chargen_judge_describe(j, what, sizeof(what));
+	free(j);
 	if (rc == 0 && !cl->quiet)
-		printf("chargen: %zd bytes of the RFC 864 pattern\n", n);
+		printf("chargen: %zd bytes of %s%s\n", n, what,
+		       n > 512 ? " (RFC 864 allows 512)" : "");
 	return rc;
 }
 

@@ -69,7 +69,21 @@ def tcp_discard(conn, bad=None):
             bad = None
 
 
+def xinetd_chargen(n):
+    """xinetd's chargen: a 93-character ring ('!'..'}'), 72-character
+    lines, starting over after 95 lines."""
+    ring = bytes(range(0x21, 0x7E))
+    block = b"".join((ring * 2)[i % 93:i % 93 + 72] + b"\r\n" for i in range(95))
+    return (block * (n // len(block) + 1))[:n]
+
+
 def tcp_chargen(conn, bad=None):
+    if bad == "xinetd":
+        try:
+            while True:
+                conn.sendall(xinetd_chargen(95 * 74 * 20))
+        except OSError:
+            return
     data = bytearray(chargen_bytes(95 * 74 * 20))
     if bad == "flip":
         data[5000] = ord("#") if data[5000] != ord("#") else ord("$")
@@ -108,7 +122,14 @@ def udp_answer(service, data, bad=None):
     if service == "discard":
         return b"x" if bad else None
     if service == "chargen":
-        return chargen_bytes(600 if bad else 300, 74 * 3)
+        if bad == "long":
+            return chargen_bytes(600, 74 * 3)
+        if bad == "xinetd":  # its 93-character ring, 1024 bytes, last line cut
+            ring = bytes(range(0x21, 0x7E))
+            out = b"".join((ring * 2)[i:i + 72] + b"\r\n" for i in range(14))
+            return out[:1022] + b"\r\n"
+        return chargen_bytes(300, 74 * 3).replace(b"A", b"a", 1) if bad else \
+            chargen_bytes(300, 74 * 3)
     if service == "daytime":
         return b"\x00\n" if bad else daytime_line()
     if service == "time":
@@ -255,6 +276,26 @@ def time_skew_limit():
 
 
 @h.test()
+def chargen_strict_and_lenient():
+    # xinetd's pattern is a chargen pattern, but not RFC 864's exact one
+    with Server("chargen", bad="xinetd") as s:
+        out = right("-n", "100000", "chargen", s.target())
+        h.check("93 characters" in out, out)
+        err = wrong("-S", "chargen", s.target())
+        h.check("RFC 864" in err, err)
+    with Server("chargen", "udp", bad="xinetd") as s:
+        right("-u", "chargen", s.target())
+        wrong("-u", "-S", "chargen", s.target())
+    with Server("chargen", "udp", bad="long") as s:
+        right("-u", "chargen", s.target())
+        err = wrong("-u", "-S", "chargen", s.target())
+        h.check("more than 512" in err, err)
+    with Server("chargen") as s:
+        out = right("-S", "-n", "100000", "chargen", s.target())
+        h.check("RFC 864 pattern" in out, out)
+
+
+@h.test()
 def wrong_answers_over_udp():
     for svc in ("echo", "discard", "chargen", "daytime", "time"):
         with Server(svc, "udp", bad="bad") as s:
@@ -363,10 +404,10 @@ def the_client_agrees_with_superd(backend):
                 if svc == "time":
                     right("-d", "5", svc, target)
                 else:
-                    right(svc, target)
-                right("-u", svc, target)
+                    right("-S", svc, target)
+                right("-S", "-u", svc, target)
         right("-n", "1048576", "echo", "127.0.0.1:%d" % s.port(0))
-        right("-n", "3000000", "chargen", "127.0.0.1:%d" % s.port(2))
+        right("-S", "-n", "3000000", "chargen", "127.0.0.1:%d" % s.port(2))
 
 
 if __name__ == "__main__":

@@ -80,6 +80,87 @@ START_TEST(chargen_one_wrong_byte_is_found)
 }
 END_TEST
 
+/* xinetd's chargen: ring '!'..'}' (93), 72-character lines, starting over
+ * after 95 lines. */
+static unsigned char *xinetd_stream(size_t len)
+{
+	unsigned char *b = malloc(len);
+
+	for (size_t i = 0; i < len; i++) {
+		size_t line = (i / 74) % 95, col = i % 74;
+
+		b[i] = col == 72 ? '\r' : col == 73 ? '\n'
+		                     : (unsigned char)('!' + (line + col) % 93);
+	}
+	return b;
+}
+
+/* Feed a whole buffer to a judge: 0 right, -1 wrong. */
+static int judge(const unsigned char *b, size_t len, int strict)
+{
+	struct chargen_judge *j = malloc(sizeof(*j));
+	int rc;
+
+	chargen_judge_init(j, strict);
+	rc = chargen_judge_feed(j, b, len);
+	if (chargen_judge_end(j) < 0)
+		rc = -1;
+	free(j);
+	return rc;
+}
+
+START_TEST(lenient_judge_takes_any_rotating_ring)
+{
+	unsigned char *x = xinetd_stream(30000), *r = stream(0, 30000);
+	struct chargen_judge *j = malloc(sizeof(*j));
+	char what[128];
+
+	ck_assert_int_eq(judge(r, 30000, 0), 0);
+	ck_assert_int_eq(judge(r, 30000, 1), 0);
+	ck_assert_int_eq(judge(x, 30000, 0), 0);
+	ck_assert_int_eq(judge(x, 30000, 1), -1);
+	ck_assert_int_eq(judge(x + 100, 20000, 0), 0); /* mid-line start */
+	chargen_judge_init(j, 0);
+	chargen_judge_feed(j, x, 30000);
+	chargen_judge_end(j);
+	chargen_judge_describe(j, what, sizeof(what));
+	ck_assert_str_eq(what, "a rotating pattern of 93 characters ('!' to '}'), "
+	                       "not RFC 864's 95");
+	chargen_judge_init(j, 0);
+	chargen_judge_feed(j, r, 30000);
+	chargen_judge_end(j);
+	chargen_judge_describe(j, what, sizeof(what));
+	ck_assert_str_eq(what, "the RFC 864 pattern");
+	free(j);
+	free(x);
+	free(r);
+}
+END_TEST
+
+START_TEST(lenient_judge_still_finds_damage)
+{
+	unsigned char *b = stream(0, 30000);
+
+	b[20000] = b[20001]; /* one character out of sequence */
+	ck_assert_int_eq(judge(b, 30000, 0), -1);
+	free(b);
+	b = stream(0, 30000);
+	b[5 * 74 + 72] = 'x'; /* a CR gone: a line too long */
+	ck_assert_int_eq(judge(b, 30000, 0), -1);
+	free(b);
+	b = stream(0, 30000);
+	b[300] = 0x7f; /* not printable */
+	ck_assert_int_eq(judge(b, 30000, 0), -1);
+	free(b);
+	/* a short line may only be the last one (a datagram cut short) */
+	b = stream(0, 30000);
+	memcpy(b + 3 * 74 + 40, "\r\n", 2);
+	ck_assert_int_eq(judge(b, 3 * 74 + 42, 0), 0);
+	ck_assert_int_eq(judge(b, 30000, 0), -1);
+	free(b);
+}
+END_TEST
+
 START_TEST(time_decoding_and_the_2036_wrap)
 {
 	char text[64];
@@ -117,6 +198,8 @@ static Suite *client_suite(void)
 
 	tcase_add_test(tc, chargen_stream_from_any_offset_is_right);
 	tcase_add_test(tc, chargen_one_wrong_byte_is_found);
+	tcase_add_test(tc, lenient_judge_takes_any_rotating_ring);
+	tcase_add_test(tc, lenient_judge_still_finds_damage);
 	tcase_add_test(tc, time_decoding_and_the_2036_wrap);
 	tcase_add_test(tc, daytime_lines);
 	suite_add_tcase(s, tc);
