@@ -11,3 +11,7 @@ tests_unit_test_access_LDADD = $(unit_ldadd)
 tests_unit_test_privs_SOURCES = tests/unit/test_privs.c
 tests_unit_test_privs_CFLAGS = $(unit_cflags)
 tests_unit_test_privs_LDADD = $(unit_ldadd)
+
+controls_integration_tests = tests/integration/test_controls.py
+TESTS += $(controls_integration_tests)
+EXTRA_DIST += $(controls_integration_tests)
