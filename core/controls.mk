@@ -12,6 +12,7 @@ tests_unit_test_privs_SOURCES = tests/unit/test_privs.c
 tests_unit_test_privs_CFLAGS = $(unit_cflags)
 tests_unit_test_privs_LDADD = $(unit_ldadd)
 
-controls_integration_tests = tests/integration/test_controls.py
+controls_integration_tests = tests/integration/test_controls.py \
+	tests/integration/test_controls_privs.py
 TESTS += $(controls_integration_tests)
 EXTRA_DIST += $(controls_integration_tests)
