@@ -65,14 +65,13 @@ tests_unit_test_http_conn_CFLAGS = $(unit_cflags)
 tests_unit_test_http_conn_LDADD = $(unit_ldadd)
 
 # Integration tests (real superd on loopback, every event backend).
-#http_integration_tests = \
-#	tests/integration/test_http_basic.py \
-#	tests/integration/test_http_errors.py \
-#	tests/integration/test_http_files.py \
-#	tests/integration/test_http_listing.py \
-#	tests/integration/test_http_cgi.py
-#TESTS += $(http_integration_tests)
-#EXTRA_DIST += $(http_integration_tests)
+http_integration_tests = \
+	tests/integration/test_http_basic.py \
+	tests/integration/test_http_errors.py \
+	tests/integration/test_http_files.py \
+	tests/integration/test_http_listing.py
+TESTS += $(http_integration_tests)
+EXTRA_DIST += $(http_integration_tests) tests/integration/httpkit.py
 
 # libFuzzer target for the request parser: ./configure --enable-fuzz CC=clang
 EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/fuzz_http_parse.c
