@@ -4,7 +4,8 @@
  * Listen forms: `PORT` (every address, IPv4 and IPv6), `*:PORT` (the same),
  * `HOST:PORT`, `[IPV6]:PORT` and `unix:/path`.  PORT is 1..65535 or a name
  * from /etc/services; HOST is a numeric address or a name resolved once,
- * here, with getaddrinfo.  Each address is expanded once per protocol.
+ * here, with getaddrinfo (every distinct address it gives, up to 16).
+ * Each address is expanded once per protocol.
  * Errors are reported at the entry's position and say what was wrong.
  */
 #include <arpa/inet.h>

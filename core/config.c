@@ -38,6 +38,7 @@ struct defaults {
 #define COUNT_MAX 4294967295ULL       /* limits: 0 (unlimited) .. 2^32-1 */
 #define TIMEOUT_MAX (4294967295ULL / 1000) /* seconds that fit in ms */
 #define SERVICE_NAME_MAX 64
+#define CONFIG_MAX_SHOWN 100 /* errors printed per check; the rest counted */
 
 void conf_error(const struct superd_opt *at, const char *prefix,
                 const char *key, const char *fmt, ...)
@@ -555,11 +556,13 @@ fail:
 
 struct config *config_load(const char *path)
 {
+	diag_begin(CONFIG_MAX_SHOWN);
 	return config_build(path, conftree_load(path));
 }
 
 struct config *config_parse(const char *name, const char *buf, size_t len)
 {
+	diag_begin(CONFIG_MAX_SHOWN);
 	return config_build(name, conftree_parse(name, buf, len));
 }
 

@@ -16,6 +16,8 @@
 
 static diag_sink_fn *diag_sink;
 static unsigned diag_errors;
+static unsigned diag_run_errors; /* errors since diag_begin() */
+static unsigned diag_run_limit;  /* 0: print them all */
 
 /* Default sink: one line on stderr. */
 static void diag_to_stderr(const char *line)
@@ -37,6 +39,13 @@ unsigned diag_count(void)
 void diag_reset(void)
 {
 	diag_errors = 0;
+	diag_run_errors = 0;
+}
+
+void diag_begin(unsigned limit)
+{
+	diag_run_errors = 0;
+	diag_run_limit = limit;
 }
 
 /* Replace control bytes so one diagnostic is always one printable line. */
@@ -59,6 +68,17 @@ static void diag_emit(const char *file, unsigned line, unsigned col,
 
 	if (!file)
 		file = "superd";
+	diag_errors++;
+	diag_run_errors++;
+	if (diag_run_limit && diag_run_errors > diag_run_limit) {
+		if (diag_run_errors == diag_run_limit + 1) {
+			snprintf(buf, sizeof(buf), "%s: too many errors (more than "
+			         "%u); not showing the rest", file, diag_run_limit);
+			diag_sanitise(buf);
+			(diag_sink ? diag_sink : diag_to_stderr)(buf);
+		}
+		return;
+	}
 	if (line > 0)
 		used = snprintf(buf, sizeof(buf), "%s:%u:%u: ", file, line, col);
 	else
@@ -68,7 +88,6 @@ static void diag_emit(const char *file, unsigned line, unsigned col,
 	if ((size_t)used < sizeof(buf))
 		vsnprintf(buf + used, sizeof(buf) - (size_t)used, fmt, ap);
 	diag_sanitise(buf);
-	diag_errors++;
 	(diag_sink ? diag_sink : diag_to_stderr)(buf);
 }
 

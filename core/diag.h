@@ -26,6 +26,13 @@ void diag_pos(const char *file, unsigned line, unsigned col, const char *fmt, ..
 /** diag_at() with a va_list (for wrappers that add a prefix). */
 void diag_vat(const struct superd_opt *at, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
+/**
+ * Start a run (one configuration check): past limit errors in this run,
+ * the rest are counted but not printed, after one line saying so, so a
+ * file with a million mistakes cannot flood the terminal or the log.
+ * limit 0: no limit.
+ */
+void diag_begin(unsigned limit);
 /** Number of errors reported since the last diag_reset(). */
 unsigned diag_count(void);
 void diag_reset(void);

@@ -602,6 +602,29 @@ START_TEST(diag_count_is_relative)
 }
 END_TEST
 
+START_TEST(error_flood_is_cut_short)
+{
+	size_t size = 200 * 32 + 64;
+	char *yaml = malloc(size), *p = yaml;
+	struct config *c;
+
+	p += sprintf(p, "services:\n  s:\n    module: m\n    listen: 7\n");
+	for (int i = 0; i < 200; i++)
+		p += sprintf(p, "    bad%d: 1\n", i);
+	c = config_parse("t.yaml", yaml, strlen(yaml));
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(nlines, 101);
+	ck_assert_str_eq(lines[0], "t.yaml:5:5: service 's': unknown key 'bad0'");
+	ck_assert_str_eq(lines[63], "t.yaml:68:5: service 's': unknown key 'bad63'");
+	ck_assert_uint_eq(diag_count(), 200);
+	setup();
+	good(SVC "    listen: 7\n"); /* the next check starts a new run */
+	bad(SVC "    listen: 0\n", "t.yaml:4:13: service 's': listen: port 0 out "
+	    "of range (1..65535)", NULL);
+	free(yaml);
+}
+END_TEST
+
 /* Deterministic generator for the garbage test. */
 static unsigned long long fuzz_state = 0x2545f4914f6cdd1dULL;
 
@@ -682,6 +705,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, load_from_file_resolves_relative_paths);
 	tcase_add_test(tc, load_errors_name_the_file);
 	tcase_add_test(tc, diag_count_is_relative);
+	tcase_add_test(tc, error_flood_is_cut_short);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(slow, setup, teardown);

@@ -444,6 +444,21 @@ START_TEST(diag_counts_and_positions)
 }
 END_TEST
 
+START_TEST(diag_run_limit)
+{
+	diag_begin(2);
+	for (int i = 0; i < 5; i++)
+		diag_pos("f", 1, 1, "error %d", i);
+	ck_assert_uint_eq(diag_count(), 5);
+	ck_assert_uint_eq(nlines, 3);
+	ck_assert_str_eq(lines[1], "f:1:1: error 1");
+	ck_assert_str_eq(lines[2], "f: too many errors (more than 2); not showing the rest");
+	diag_begin(0);
+	diag_pos("f", 1, 1, "shown");
+	ck_assert_str_eq(lines[3], "f:1:1: shown");
+}
+END_TEST
+
 START_TEST(scalar_helpers)
 {
 	struct superd_opt *t = parse("[true, 'true', Yes, OFF, no, maybe, 42, '42', 007, "
@@ -588,6 +603,7 @@ static Suite *conftree_suite(void)
 	tcase_add_test(tc, load_empty_file);
 	tcase_add_test(tc, control_characters_never_reach_the_sink);
 	tcase_add_test(tc, diag_counts_and_positions);
+	tcase_add_test(tc, diag_run_limit);
 	tcase_add_test(tc, scalar_helpers);
 	tcase_add_test(tc, what_shortens_long_scalars);
 	suite_add_tcase(s, tc);
