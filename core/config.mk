@@ -1,8 +1,8 @@
 # core/config.mk: the configuration layer (YAML tree, diagnostics, module
 # option accessors, checked configuration, addresses) and its unit tests.
 libsuperdcore_la_SOURCES += core/conftree.c core/diag.c core/options.c
-libsuperdcore_la_SOURCES += core/addr.c core/config.c core/config_global.c \
-	core/config_check.h
+libsuperdcore_la_SOURCES += core/addr.c core/addr_unique.c core/config.c \
+	core/config_global.c core/config_check.h
 
 config_unit_tests = tests/unit/test_conftree tests/unit/test_options \
 	tests/unit/test_addr tests/unit/test_config
