@@ -81,9 +81,9 @@ fi
 
 # Does scenario $1 match one of the comma-separated globs in $SCEN?
 scen_selected() {
-	local pat
-	local IFS=,
-	for pat in $SCEN; do
+	local pat pats
+	IFS=, read -r -a pats <<<"$SCEN"
+	for pat in "${pats[@]}"; do
 		# shellcheck disable=SC2254
 		case "$1" in $pat) return 0 ;; esac
 	done
@@ -96,6 +96,22 @@ sut_selected() {
 }
 
 # ------------------------------------------------------------ set-up
+log() { printf '%s\n' "$*" >&2; }
+
+# One benchmark at a time on this machine (same ports, same CPUs): a second
+# run waits for the first (up to 30 minutes).
+exec 9>>/tmp/superd-bench.lock
+if ! flock -w 1800 9; then
+	log "run.sh: another run holds /tmp/superd-bench.lock"
+	exit 1
+fi
+for p in 20007 20107 20227 20380 20480; do
+	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+		log "run.sh: something already listens on 127.0.0.1:$p (a leftover server?)"
+		exit 1
+	fi
+done
+
 WORK=$(mktemp -d /tmp/superd-bench.XXXXXX) || exit 1
 chmod 755 "$WORK"   # nginx workers run as nobody: the docroot must be reachable
 [ -n "$OUT" ] || OUT=$WORK/out
@@ -119,8 +135,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-log() { printf '%s\n' "$*" >&2; }
 
 need() {
 	command -v "$1" >/dev/null 2>&1

@@ -7,7 +7,10 @@
  *
  *   conn      connect, [send 16 B and read them back: -P echo], read to
  *             EOF, close (RST with --rst); -P daytime|time|echo|none says
- *             what the reply must be.  Measures connections/s.
+ *             what the reply must be.  Measures connections/s.  Against
+ *             an IPv4 loopback target the client sockets are bound to -A
+ *             source addresses (127.1.0.1, ...; default 64) in turn, so
+ *             TIME_WAIT pairs never exhaust the ephemeral ports.
  *   pingpong  C connections; each sends -s bytes, waits for the echo,
  *             compares, repeats.  Round trips/s and their latency.
  *   stream    echo streaming: 64 KiB writes, reads back concurrently, at
@@ -64,6 +67,7 @@ struct opts {
 	size_t size;
 	int udp_timeout_ms;
 	int rst, strict;
+	int nsrc;           /* conn mode: source addresses to rotate over */
 };
 
 struct client {
@@ -195,12 +199,29 @@ static void client_close(int ep, struct client *c, int rst)
 	c->state = S_IDLE;
 }
 
+/* Bind fd to the next of o->nsrc loopback source addresses (port chosen
+ * at connect, so the whole 4-tuple space of each address is usable). */
+static void bind_next_source(const struct opts *o, int fd)
+{
+	static unsigned next;
+	struct sockaddr_in src = { .sin_family = AF_INET };
+	unsigned k = next++ % (unsigned)o->nsrc;
+	int one = 1;
+
+	src.sin_addr.s_addr = htonl(0x7f010000u | ((k / 250) << 8) | (k % 250 + 1));
+	setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0)
+		perror("bind source");
+}
+
 /* Start a new non-blocking connection for client c (conn mode). */
 static void conn_start(int ep, const struct opts *o, struct client *c, struct stats *st)
 {
 	c->fd = new_socket(o, SOCK_STREAM);
 	c->t0 = now_ns();
 	c->have = 0;
+	if (o->nsrc > 1)
+		bind_next_source(o, c->fd);
 	if (connect(c->fd, (const struct sockaddr *)&o->addr, o->addrlen) < 0 &&
 	    errno != EINPROGRESS) {
 		st->errors++;
@@ -606,7 +627,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: sdload conn|pingpong|stream|chargen|discard|udp -H HOST -p PORT\n"
 	           "  [-c CONC] [-d SECS] [-w WARMUP] [-s SIZE] [-P daytime|time|echo|none]\n"
-	           "  [-T UDP_TIMEOUT_MS] [--rst] [--strict]\n");
+	           "  [-T UDP_TIMEOUT_MS] [-A SOURCE_ADDRS] [--rst] [--strict]\n");
 }
 
 static int parse_mode(const char *s, enum mode *m)
@@ -655,7 +676,7 @@ int main(int argc, char **argv)
 		                               { "strict", no_argument, NULL, 'S' },
 		                               { NULL, 0, NULL, 0 } };
 	struct opts o = { .conc = 1, .secs = 5, .warm = 0.5, .size = 64,
-		          .udp_timeout_ms = 20, .proto = P_NONE };
+		          .udp_timeout_ms = 20, .proto = P_NONE, .nsrc = -1 };
 	const char *host = "127.0.0.1", *port = NULL;
 	struct stats *st;
 	struct client *cl;
@@ -666,7 +687,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	optind = 2;
-	while ((opt = getopt_long(argc, argv, "H:p:c:d:w:s:P:T:", longs, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "H:p:c:d:w:s:P:T:A:", longs, NULL)) != -1) {
 		switch (opt) {
 		case 'H': host = optarg; break;
 		case 'p': port = optarg; break;
@@ -675,6 +696,7 @@ int main(int argc, char **argv)
 		case 'w': o.warm = atof(optarg); break;
 		case 's': o.size = (size_t)atol(optarg); break;
 		case 'T': o.udp_timeout_ms = atoi(optarg); break;
+		case 'A': o.nsrc = atoi(optarg); break;
 		case 'r': o.rst = 1; break;
 		case 'S': o.strict = 1; break;
 		case 'P':
@@ -691,6 +713,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (o.nsrc < 0) /* default: rotate source addresses on IPv4 loopback */
+		o.nsrc = o.addr.ss_family == AF_INET &&
+		         (ntohl(((struct sockaddr_in *)&o.addr)->sin_addr.s_addr) >> 24) == 127 ? 64 : 1;
 	signal(SIGPIPE, SIG_IGN);
 	alarm((unsigned)(o.warm + o.secs) + 15);
 	patterns_init();
