@@ -27,7 +27,7 @@ time_la_LDFLAGS = $(superd_module_ldflags)
 
 # Unit tests: each #includes its module's .c (to reach the pure helpers)
 # and drives it through the fake host.
-classic_unit_tests = tests/unit/test_echo tests/unit/test_discard \
+classic_unit_tests = tests/unit/test_fakehost tests/unit/test_echo tests/unit/test_discard \
 	tests/unit/test_chargen tests/unit/test_daytime tests/unit/test_time
 check_PROGRAMS += $(classic_unit_tests)
 TESTS += $(classic_unit_tests)
@@ -56,3 +56,8 @@ tests_unit_test_time_SOURCES = tests/unit/test_time.c \
 	tests/unit/fakehost.c tests/unit/fakehost.h
 tests_unit_test_time_CFLAGS = $(unit_cflags)
 tests_unit_test_time_LDADD = $(unit_ldadd)
+
+tests_unit_test_fakehost_SOURCES = tests/unit/test_fakehost.c \
+	tests/unit/fakehost.c tests/unit/fakehost.h
+tests_unit_test_fakehost_CFLAGS = $(unit_cflags)
+tests_unit_test_fakehost_LDADD = $(unit_ldadd)

@@ -688,6 +688,8 @@ struct fake_conn *fake_open(const struct superd_module *m, void *instance,
 		if (opened != -1)
 			fake_fail("on_open returned neither 0 nor -1");
 		c->closed = 2;
+	} else {
+		c->opened = 1;
 	}
 	if (rc)
 		*rc = opened;
@@ -754,9 +756,10 @@ void fake_close(struct fake_conn *c)
 {
 	if (!c)
 		return;
-	if (c->mod->on_close)
+	if (c->opened && c->mod->on_close) {
 		c->mod->on_close((superd_conn *)c, c->instance, c->state);
-	c->on_close_called = 1;
+		c->on_close_called = 1;
+	}
 	free(c->state);
 	free(c->out);
 	free(c->in);

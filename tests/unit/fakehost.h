@@ -38,6 +38,7 @@ struct fake_conn {
 	size_t pending;         /**< what host->pending reports; tests set it */
 	int fd;                 /**< what host->conn_fd reports (-1 unless
 	                             fake_set_next_fd was used); not closed */
+	int opened;             /**< on_open returned 0 (so on_close is owed) */
 };
 
 /** The host table. */
@@ -56,7 +57,7 @@ int fake_configure(const struct superd_module *m, struct superd_service *svc,
  * New connection from ip:port over proto (SUPERD_PROTO_*); calls on_open
  * and stores its result in *rc (rc may be NULL).  When on_open returns -1
  * the connection is marked closed=2 and still returned: inspect it, then
- * fake_close it (on_close runs, as the real host does for any ending).
+ * fake_close it (on_close is skipped then, as the real host skips it).
  */
 struct fake_conn *fake_open(const struct superd_module *m, void *instance,
                             unsigned proto, const char *ip, unsigned port,
@@ -73,7 +74,7 @@ void fake_data(struct fake_conn *c, const void *buf, size_t len);
 void fake_eof(struct fake_conn *c);
 /** Pretend the socket drained: on_drain if the module has one. */
 void fake_drain(struct fake_conn *c);
-/** Close: on_close, then free. */
+/** Close: on_close (if on_open succeeded), then free. */
 void fake_close(struct fake_conn *c);
 
 /**
