@@ -587,17 +587,20 @@ static void http_on_drain(superd_conn *c, void *instance, void *state)
 	conn_idle(st);
 }
 
-/* The client half-closed: finish what runs, then close. */
+/*
+ * The client closed its side.  Queued responses still go out; a running
+ * CGI is stopped (like nginx, a client that hangs up mid-request is taken
+ * as gone: a half-closing HTTP client is very rare, a vanished one is not,
+ * and the script would otherwise run until cgi_timeout).
+ */
 static void http_on_eof(superd_conn *c, void *instance, void *state)
 {
 	struct http_conn *st = state;
 
 	st->eof = 1;
-	if (st->cgi && !cgi_wants_body(st->cgi)) {
-		st->closing = 1; /* close after this response */
-		return;
-	}
 	st->closing = 1;
+	if (st->cgi)
+		st->inst->host->conn_note(c, "client closed during cgi");
 	st->inst->host->close(c);
 }
 

@@ -69,7 +69,8 @@ http_integration_tests = \
 	tests/integration/test_http_basic.py \
 	tests/integration/test_http_errors.py \
 	tests/integration/test_http_files.py \
-	tests/integration/test_http_listing.py
+	tests/integration/test_http_listing.py \
+	tests/integration/test_http_cgi.py
 TESTS += $(http_integration_tests)
 EXTRA_DIST += $(http_integration_tests) tests/integration/httpkit.py
 

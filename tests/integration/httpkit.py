@@ -45,7 +45,8 @@ class Web:
     options: extra http options (a dict, written as YAML); global_: extra
     global keys.  Use as a context manager; .port, .root, .superd."""
 
-    def __init__(self, backend, files, options=None, global_=None, timeout=30):
+    def __init__(self, backend, files, options=None, global_=None, timeout=30,
+                 env=None):
         self.superd = None
         self.base = tempfile.mkdtemp(prefix="superd-http-")
         self.root = make_root(files, self.base)
@@ -55,7 +56,7 @@ class Web:
                 "services": {"web": {"module": "http", "listen": "127.0.0.1:{port0}",
                                      "timeout": timeout, "options": opts}}}
         conf["global"].update(global_ or {})
-        self.superd = h.Superd(conf, backend=backend)
+        self.superd = h.Superd(conf, backend=backend, env=env)
 
     def __enter__(self):
         try:
