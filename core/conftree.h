@@ -22,7 +22,7 @@ struct superd_opt {
 	char *str;           /**< scalar text (NUL-terminated), else NULL */
 	size_t len;          /**< scalar length in bytes (may hold NULs: refused) */
 	int quoted;          /**< scalar was not plain ('x', "x", | or >, or
-	                          tagged !!str): never a bool, number or null */
+	                          tagged !!str): never a bool or null */
 	size_t n;            /**< items (seq) or pairs (map) */
 	struct superd_opt **items; /**< seq items, or map values */
 	struct superd_opt **keys;  /**< map keys (scalar nodes); NULL for seq */
