@@ -36,6 +36,7 @@ struct client {
 	int nbytes_set;            /**< -n was given */
 	long long max_skew;        /**< -d: time/daytime skew allowed, -1: any */
 	int64_t deadline;          /**< monotonic ms when we give up */
+	int refused;               /**< UDP: the port was unreachable (ICMP) */
 	char reason[512];          /**< why the answer is wrong */
 };
 
@@ -46,8 +47,14 @@ int64_t client_now_ms(void);
 /** Record why things went wrong (printf style); returns -1. */
 int client_fail(struct client *cl, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/** Connect a non-blocking socket (TCP or UDP) to the target; fd or -1. */
+/** Connect a non-blocking socket (TCP or UDP) to the target, trying each
+ *  address in turn; fd or -1. */
 int client_connect(struct client *cl);
+struct addrinfo;
+/** Resolve the target into *res (free with freeaddrinfo): 0 or -1. */
+int client_resolve(struct client *cl, struct addrinfo **res);
+/** Connect to one address; fd, or -1 with errno set. */
+int client_connect_one(const struct addrinfo *ai, int64_t deadline);
 /** Wait until fd is ready for events or the deadline: 1, 0 on timeout,
  *  -1 on error. */
 int client_wait(int fd, short events, int64_t deadline);

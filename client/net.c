@@ -76,7 +76,7 @@ static int connect_finish(int fd, int64_t deadline)
 }
 
 /* Try one address: a connected non-blocking socket, or -1 (errno set). */
-static int connect_one(const struct addrinfo *ai, int64_t deadline)
+int client_connect_one(const struct addrinfo *ai, int64_t deadline)
 {
 	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
 	                SOCK_CLOEXEC, ai->ai_protocol);
@@ -95,21 +95,31 @@ static int connect_one(const struct addrinfo *ai, int64_t deadline)
 	return -1;
 }
 
-int client_connect(struct client *cl)
+int client_resolve(struct client *cl, struct addrinfo **res)
 {
-	struct addrinfo hints = { 0 }, *res, *ai;
-	int rc, fd = -1, err = 0;
+	struct addrinfo hints = { 0 };
+	int rc;
 
 	hints.ai_family = cl->family;
 	hints.ai_socktype = cl->udp ? SOCK_DGRAM : SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
-	rc = getaddrinfo(cl->host, cl->port, &hints, &res);
+	rc = getaddrinfo(cl->host, cl->port, &hints, res);
 	if (rc != 0)
 		return client_fail(cl, "%s: %s", cl->host,
 		                   rc == EAI_SYSTEM ? strerror(errno)
 		                                    : gai_strerror(rc));
+	return 0;
+}
+
+int client_connect(struct client *cl)
+{
+	struct addrinfo *res, *ai;
+	int fd = -1, err = 0;
+
+	if (client_resolve(cl, &res) < 0)
+		return -1;
 	for (ai = res; ai && fd < 0; ai = ai->ai_next) {
-		fd = connect_one(ai, cl->deadline);
+		fd = client_connect_one(ai, cl->deadline);
 		if (fd < 0)
 			err = errno;
 	}

@@ -3,6 +3,7 @@
  * (re-sent a few times if no answer comes, as datagrams may be lost).
  */
 #include <errno.h>
+#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,9 +27,11 @@ static ssize_t udp_receive(struct client *cl, int fd, unsigned char *buf,
 {
 	ssize_t n = client_read(cl, fd, buf, cap, deadline);
 
-	if (n == -1 && errno == ECONNREFUSED)
+	if (n == -1 && errno == ECONNREFUSED) {
+		cl->refused = 1;
 		client_fail(cl, "%s: refused (nothing listens on %s port %s/udp)",
 		            cl->service_name, cl->host, cl->port);
+	}
 	return n;
 }
 
@@ -45,10 +48,12 @@ static ssize_t udp_ask(struct client *cl, int fd, const void *req,
 		ssize_t n;
 
 		if (send(fd, req, reqlen, 0) < 0) {
-			if (errno == ECONNREFUSED)
+			if (errno == ECONNREFUSED) {
+				cl->refused = 1;
 				return client_fail(cl, "%s: refused (nothing listens "
 				                   "on %s port %s/udp)", cl->service_name,
 				                   cl->host, cl->port);
+			}
 			return client_fail(cl, "send: %s", strerror(errno));
 		}
 		n = udp_receive(cl, fd, buf, cap, until);
@@ -132,39 +137,59 @@ static int udp_chargen(struct client *cl, int fd, unsigned char *buf)
 	return rc;
 }
 
+/* One exchange with the service over a connected UDP socket. */
+static int udp_exchange(struct client *cl, int fd, unsigned char *buf)
+{
+	ssize_t n;
+
+	switch (cl->service) {
+	case SVC_ECHO:
+		return udp_echo(cl, fd, buf);
+	case SVC_DISCARD:
+		return udp_discard(cl, fd, buf);
+	case SVC_CHARGEN:
+		return udp_chargen(cl, fd, buf);
+	case SVC_DAYTIME:
+		n = udp_ask(cl, fd, "\n", 1, buf, UDP_MAX);
+		return n < 0 ? -1 : daytime_verdict(cl, buf, (size_t)n);
+	case SVC_TIME: /* RFC 868: an empty datagram asks */
+		n = udp_ask(cl, fd, "", 0, buf, UDP_MAX);
+		return n < 0 ? -1 : time_verdict(cl, buf, (size_t)n);
+	}
+	return client_fail(cl, "unknown service");
+}
+
+/*
+ * Ask each address of the target in turn while the previous one refuses
+ * (nothing listens there: "localhost" may be ::1 first while the service
+ * is on 127.0.0.1 only).
+ */
 int check_udp(struct client *cl)
 {
 	unsigned char *buf = malloc(UDP_MAX);
-	ssize_t n;
-	int fd, rc = -1;
+	struct addrinfo *res, *ai;
+	int rc = -1;
 
 	if (!buf)
 		return client_fail(cl, "out of memory");
-	fd = client_connect(cl);
-	if (fd < 0) {
-		free(buf);
-		return -1;
+	if (client_resolve(cl, &res) < 0)
+		goto free_buf;
+	for (ai = res; ai; ai = ai->ai_next) {
+		int fd = client_connect_one(ai, cl->deadline);
+
+		if (fd < 0) {
+			rc = client_fail(cl, "connect to %s port %s: %s", cl->host,
+			                 cl->port, strerror(errno));
+			continue;
+		}
+		cl->refused = 0;
+		rc = udp_exchange(cl, fd, buf);
+		close(fd);
+		if (rc == 0 || !cl->refused)
+			break;
 	}
-	switch (cl->service) {
-	case SVC_ECHO:
-		rc = udp_echo(cl, fd, buf);
-		break;
-	case SVC_DISCARD:
-		rc = udp_discard(cl, fd, buf);
-		break;
-	case SVC_CHARGEN:
-		rc = udp_chargen(cl, fd, buf);
-		break;
-	case SVC_DAYTIME:
-		n = udp_ask(cl, fd, "\n", 1, buf, UDP_MAX);
-		rc = n < 0 ? -1 : daytime_verdict(cl, buf, (size_t)n);
-		break;
-	case SVC_TIME: /* RFC 868: an empty datagram asks */
-		n = udp_ask(cl, fd, "", 0, buf, UDP_MAX);
-		rc = n < 0 ? -1 : time_verdict(cl, buf, (size_t)n);
-		break;
-	}
-	close(fd);
+	freeaddrinfo(res);
+free_buf:
 	free(buf);
 	return rc;
 }
