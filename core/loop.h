@@ -14,12 +14,17 @@
 
 #define LOOP_IN 0x1u  /**< readable */
 #define LOOP_OUT 0x2u /**< writable */
-#define LOOP_ERR 0x4u /**< error/hang-up: always reported, never requested */
+/**
+ * Error or hang-up: never requested, always reported, together with the
+ * LOOP_IN/LOOP_OUT bits the fd is watched for (a reader then reads EOF or
+ * the error).  select cannot tell: there it is plain readiness.
+ */
+#define LOOP_ERR 0x4u
 /**
  * For loop_add only: a listening socket shared by several worker processes.
  * epoll wakes one of the waiting processes instead of all of them
  * (EPOLLEXCLUSIVE, Linux 4.5; added without it on an older kernel); select
- * and poll ignore it.  Keep it in the events given to loop_mod for that fd.
+ * and poll ignore it.  loop_mod keeps it for that fd.
  */
 #define LOOP_EXCLUSIVE 0x8u
 
@@ -68,32 +73,48 @@ void loop_free(struct loop *l);
 const char *loop_backend_name(const struct loop *l);
 
 /**
- * Watch fd.  -1 with errno EMFILE when the backend cannot take fd (select:
- * fd >= FD_SETSIZE): the caller must refuse that connection cleanly.
+ * Watch fd (level-triggered).  -1 with errno EMFILE when the backend cannot
+ * take fd (select: fd >= FD_SETSIZE): the caller must refuse that
+ * connection cleanly.  EEXIST: fd is watched already.  Call loop_del before
+ * closing a watched fd.
  */
 int loop_add(struct loop *l, int fd, unsigned events, loop_fd_cb *cb, void *arg);
-/** Change the events for fd (0: keep registered, report nothing). */
+/** Change the events for fd (0: keep registered, report nothing, not even
+    LOOP_ERR).  ENOENT: fd is not watched. */
 int loop_mod(struct loop *l, int fd, unsigned events);
 /** Stop watching fd.  Safe during dispatch: a later event for fd in the same
-    round is not delivered. */
+    round is not delivered, not even to a new watch of the same fd number. */
 int loop_del(struct loop *l, int fd);
 
-/** Timer after ms milliseconds (CLOCK_MONOTONIC); NULL + errno. */
+/**
+ * One-shot timer ms milliseconds after loop_now() (CLOCK_MONOTONIC); NULL +
+ * errno.  The loop frees it after its callback returns, so forget the
+ * pointer then.  Timers due at the same time fire in the order added; one
+ * added by a callback fires in a later round at the earliest.
+ */
 struct loop_timer *loop_timer_add(struct loop *l, uint64_t ms, loop_timer_cb *cb, void *arg);
-/** Cancel (safe from inside any callback, including the timer's own). */
+/** Cancel a pending timer (NULL: nothing); safe from inside any callback,
+    including the timer's own. */
 void loop_timer_cancel(struct loop *l, struct loop_timer *t);
 
 /**
  * Deliver signo through the loop (self-pipe): the handler only writes a
- * byte; cb runs in the loop.  Installing SIG_DFL again is loop_signal(..NULL).
+ * byte; cb runs in the loop.  Installing SIG_DFL again is loop_signal(..NULL);
+ * loop_free does it for the loop's signals.  Per signal, the loop that
+ * registered it last gets it.  After fork() a child must register the
+ * signals it wants on its own new loop: until it does, a signal takes its
+ * default action in the child (it never reaches the parent's pipe).
+ * Freeing the parent's loop in the child does not disturb the parent.
  */
 int loop_signal(struct loop *l, int signo, loop_signal_cb *cb, void *arg);
 
-/** Monotonic milliseconds, cached at the start of each iteration. */
+/** Monotonic milliseconds, cached when each wait returns. */
 uint64_t loop_now(const struct loop *l);
-/** Run one iteration, waiting at most max_ms (-1: until something happens). */
+/** Run one iteration, waiting at most max_ms (-1: until something happens):
+    ready fds first, then due timers.  Callbacks run, or -1 (backend error). */
 int loop_run_once(struct loop *l, int max_ms);
-/** Run until loop_stop(); 0, or -1 on a backend error. */
+/** Run until loop_stop() (the request is consumed); 0, or -1 on a backend
+    error. */
 int loop_run(struct loop *l);
 void loop_stop(struct loop *l);
 

@@ -190,6 +190,52 @@ START_TEST(test_hangup)
 }
 END_TEST
 
+/* A writer whose reader went away sees LOOP_OUT (its write fails), no IN. */
+START_TEST(test_broken_pipe_writer)
+{
+	struct loop *l = loop_at(_i);
+	struct seen s = { 0 };
+	int p[2];
+
+	pipe_open(p);
+	ck_assert_int_eq(loop_add(l, p[1], LOOP_OUT, on_fd, &s), 0);
+	close(p[0]);
+	ck_assert_int_eq(loop_run_once(l, 1000), 1);
+	ck_assert(s.events & LOOP_OUT);
+	ck_assert(!(s.events & LOOP_IN));
+	if (strcmp(backend_at(_i), "select") != 0)
+		ck_assert(s.events & LOOP_ERR);
+	ck_assert_int_eq(loop_del(l, p[1]), 0);
+	close(p[1]);
+	loop_free(l);
+}
+END_TEST
+
+/* Deleting an fd that was closed first still forgets it. */
+START_TEST(test_del_after_close)
+{
+	struct loop *l = loop_at(_i);
+	struct seen s = { 0 };
+	int p[2], sv[2];
+
+	pipe_open(p);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	ck_assert_int_eq(loop_add(l, p[0], LOOP_IN, on_fd, &s), 0);
+	close(p[0]);
+	ck_assert_int_eq(loop_del(l, p[0]), 0);
+	/* The number can be watched again once reused. */
+	ck_assert_int_eq(dup2(sv[0], p[0]), p[0]);
+	ck_assert_int_eq(loop_add(l, p[0], LOOP_OUT, on_fd, &s), 0);
+	ck_assert_int_eq(loop_run_once(l, 1000), 1);
+	ck_assert_uint_eq(s.events, LOOP_OUT);
+	ck_assert_int_eq(loop_del(l, p[0]), 0);
+	pipe_close(p);
+	close(sv[0]);
+	close(sv[1]);
+	loop_free(l);
+}
+END_TEST
+
 /** Two readable pipes whose callbacks interfere with each other. */
 struct pair {
 	int p[2][2];
@@ -517,8 +563,20 @@ static void on_signal(struct loop *l, int signo, void *arg)
 	s->fd = signo;
 }
 
+/* How many fds this process has open. */
+static int fds_open(void)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < 4096; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
 START_TEST(test_signal)
 {
+	int before = fds_open();
 	struct loop *l = loop_at(_i);
 	struct seen s = { 0 };
 	struct sigaction sa;
@@ -541,6 +599,8 @@ START_TEST(test_signal)
 	loop_free(l);
 	ck_assert_int_eq(sigaction(SIGUSR2, NULL, &sa), 0);
 	ck_assert_ptr_eq(sa.sa_handler, SIG_DFL);
+	/* The backend's fd and the self-pipe are closed. */
+	ck_assert_int_eq(fds_open(), before);
 }
 END_TEST
 
@@ -661,6 +721,8 @@ static Suite *loop_suite(void)
 	tcase_add_loop_test(tc, test_pipe_readable, 0, n);
 	tcase_add_loop_test(tc, test_socketpair_mod, 0, n);
 	tcase_add_loop_test(tc, test_hangup, 0, n);
+	tcase_add_loop_test(tc, test_broken_pipe_writer, 0, n);
+	tcase_add_loop_test(tc, test_del_after_close, 0, n);
 	tcase_add_loop_test(tc, test_delete_during_dispatch, 0, n);
 	tcase_add_loop_test(tc, test_fd_reuse_during_dispatch, 0, n);
 	tcase_add_loop_test(tc, test_high_fd, 0, n);
