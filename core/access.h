@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "config.h"
 
@@ -62,6 +63,14 @@ enum access_verdict access_admit(struct access_svc *a,
                                  const struct sockaddr *peer, uint64_t now_ms);
 /** Give back the slots taken by a successful access_admit. */
 void access_release(struct access_svc *a, const struct sockaddr *peer);
+
+/**
+ * A process that admitted connections is gone (a worker died): give back
+ * every slot it still held, so limits never leak.  The master calls this
+ * when it reaps a worker; without the call, the next process to admit
+ * does it (it checks for dead ledger owners when it claims its ledger).
+ */
+void access_reap(struct access_shared *sh, pid_t pid);
 
 /**
  * Check a datagram: reflection guard, rules, per-source datagram rate

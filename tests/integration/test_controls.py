@@ -139,6 +139,30 @@ def max_connections_exact_across_workers(backend):
 
 
 @h.test(backends=True)
+def killed_worker_gives_its_slots_back(backend):
+    import os
+    import signal
+    with h.Superd(echo_conf("    max_connections: 2\n    per_source: 2", workers=1),
+                  backend=backend) as s:
+        time.sleep(0.2)
+        held = [served("127.0.0.1", s.port(0)) for _ in range(2)]
+        h.check(all(held), "two admitted")
+        h.check(not ok("127.0.0.1", s.port(0)), "full")
+        worker = s.wait_workers(1)[0]
+        os.kill(worker, signal.SIGKILL)
+        for c in held:
+            c.close()
+        h.wait_until(lambda: s.workers() and s.workers()[0] != worker, 10,
+                     what="a new worker")
+        h.wait_until(lambda: ok("127.0.0.1", s.port(0)), 10, what="slots back")
+        time.sleep(0.3)  # that probe's slot is given back too
+        again = [c for c in (served("127.0.0.1", s.port(0)) for _ in range(2)) if c]
+        h.eq(len(again), 2, "the dead worker's slots came back")
+        for c in again:
+            c.close()
+
+
+@h.test(backends=True)
 def global_max_connections(backend):
     with h.Superd("""
 global: {workers: 3, max_connections: 4}

@@ -308,6 +308,59 @@ START_TEST(limits_across_fork)
 }
 END_TEST
 
+/* A child admits and dies without releasing (a crashed worker). */
+static pid_t crash_holding(struct access_svc *a, const char *ip, int n)
+{
+	struct sockaddr_storage p = peer(ip, 3000);
+	int status, i;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		for (i = 0; i < n; i++)
+			if (access_admit(a, SA(p), 1) != ACCESS_OK)
+				_exit(1);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return pid;
+}
+
+START_TEST(dead_process_slots_come_back)
+{
+	struct access_shared *sh = access_shared_new(10);
+	struct test_svc t;
+	struct access_svc *a;
+	struct sockaddr_storage p = peer("127.0.0.5", 3000);
+	pid_t pid;
+
+	svc_conf(&t, "crashy", NULL, NULL)->max_connections = 4;
+	t.conf.per_source = 3;
+	a = access_svc_new(sh, &t.conf);
+	/* The parent has no ledger yet: its first admit settles the dead. */
+	crash_holding(a, "127.0.0.5", 3);
+	ck_assert_uint_eq(access_count_service(a), 3);
+	ck_assert_int_eq(access_admit(a, SA(p), 1), ACCESS_OK);
+	ck_assert_uint_eq(access_count_service(a), 1);
+	ck_assert_uint_eq(access_count_global(sh), 1);
+	/* Now it has one: the master's access_reap does it at once. */
+	pid = crash_holding(a, "127.0.0.5", 2);
+	ck_assert_int_eq(access_admit(a, SA(p), 1), ACCESS_LIMIT_SOURCE);
+	access_reap(sh, pid);
+	ck_assert_uint_eq(access_count_service(a), 1);
+	ck_assert_int_eq(access_admit(a, SA(p), 1), ACCESS_OK);
+	ck_assert_int_eq(access_admit(a, SA(p), 1), ACCESS_OK);
+	ck_assert_int_eq(access_admit(a, SA(p), 1), ACCESS_LIMIT_SOURCE);
+	access_release(a, SA(p));
+	access_release(a, SA(p));
+	access_release(a, SA(p));
+	ck_assert_uint_eq(access_count_global(sh), 0);
+	access_svc_free(a);
+	access_shared_free(sh);
+}
+END_TEST
+
 START_TEST(rate_sheds_then_recovers)
 {
 	struct access_shared *sh = access_shared_new(0);
@@ -534,6 +587,7 @@ static Suite *access_suite(void)
 	tcase_add_test(tc, per_source_exact);
 	tcase_add_test(tc, per_source_table_reuse);
 	tcase_add_test(tc, limits_across_fork);
+	tcase_add_test(tc, dead_process_slots_come_back);
 	tcase_add_test(tc, rate_sheds_then_recovers);
 	tcase_add_test(tc, rate_per_source);
 	tcase_add_test(tc, reflection_guard);

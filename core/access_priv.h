@@ -1,0 +1,137 @@
+/*
+ * access_priv.h - the shared mapping's layout, for access.c (the checks on
+ * the hot path) and access_shared.c (the mapping, service slots, ledgers).
+ */
+#ifndef SUPERD_ACCESS_PRIV_H
+#define SUPERD_ACCESS_PRIV_H
+
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "access.h"
+
+#define ACCESS_MAX_SERVICES 1024
+#define ACCESS_NAME_MAX 96
+#define SOURCE_ENTRIES 65536u /* power of two */
+#define SOURCE_PROBE 64u      /* entries looked at per key */
+#define SOURCE_LOCKS 256u     /* insertion locks, striped by hash */
+#define DGRAM_SOURCE_CAP 1000 /* datagrams/s per source without rate_per_source */
+#define BURST_GAP_MS 1000     /* a burst of refusals ends after this quiet time */
+#define SUMMARY_EVERY_MS 10000 /* while a burst lasts, one summary this often */
+#define NVERDICTS (ACCESS_REFLECTION + 1)
+#define LEDGERS 256           /* processes admitting at once (workers) */
+
+#define COUNT_MASK 0xffffffffull
+#define COUNT_LOCKED 0xffffffffull /* entry is being re-keyed */
+
+enum { SLOT_FREE = 0, SLOT_USED = 1 };
+
+/** Refusal-log state for one service and one reason. */
+struct refusal_log {
+	_Atomic uint64_t last_ms;    /**< last refusal; 0: none yet */
+	_Atomic uint64_t summary_ms; /**< when the burst's last line was written */
+	_Atomic uint64_t suppressed; /**< refusals counted, not logged yet */
+};
+
+/** A service's shared state, found by name. */
+struct svc_slot {
+	_Atomic uint32_t state;  /**< SLOT_FREE or SLOT_USED (under slots_lock) */
+	uint32_t refs;           /**< access_svc objects bound to it (master) */
+	uint64_t name_hash;      /**< of the full name (names may be truncated) */
+	char name[ACCESS_NAME_MAX];
+	_Atomic uint64_t conns;  /**< open connections */
+	_Atomic uint64_t tat_us; /**< GCRA state of `rate` */
+	struct refusal_log log[NVERDICTS];
+};
+
+/**
+ * One (service, address) entry.  word = generation << 32 | count.  count
+ * is the number of holders (admitted connections, plus short pins while a
+ * rate is checked); an entry may be re-keyed only while its count is 0 and
+ * its rate state is idle, which bumps the generation, so a reader that
+ * matched the old key can never pin the new one (its CAS fails).
+ */
+struct source_entry {
+	_Atomic uint64_t word;
+	_Atomic uint64_t key[3]; /**< (slot+1) << 8 | family, address halves */
+	_Atomic uint64_t tat_us; /**< GCRA state of rate_per_source */
+};
+
+/**
+ * What one process holds, written only by that process (its owner), read
+ * when settling it after its death.  Pages are touched only as used.
+ */
+struct ledger {
+	_Atomic int owner;                        /**< pid; 0: free */
+	int32_t svc[ACCESS_MAX_SERVICES];         /**< connections per slot */
+	uint16_t src[SOURCE_ENTRIES];             /**< pins per source entry */
+};
+
+struct access_shared {
+	size_t maplen;
+	uint64_t seed;                /**< hash seed, random per server */
+	_Atomic uint64_t global_max;  /**< 0: unlimited */
+	_Atomic uint64_t global_conns;
+	_Atomic int slots_lock;
+	_Atomic int locks[SOURCE_LOCKS];
+	struct svc_slot slots[ACCESS_MAX_SERVICES];
+	struct source_entry sources[SOURCE_ENTRIES];
+	_Atomic int ledgers_lock;
+	struct ledger ledgers[LEDGERS];
+};
+
+struct access_svc {
+	struct access_shared *sh;
+	struct svc_slot *slot;
+	unsigned slot_index;
+	pid_t owner;                  /**< process that bound the slot */
+	uint64_t max_conns;           /**< 0: unlimited */
+	uint64_t per_source;          /**< 0: unlimited */
+	uint64_t rate_iv, rate_burst; /**< GCRA interval and tolerance, us */
+	uint64_t src_iv, src_burst;   /**< same for rate_per_source (0: none) */
+	uint64_t dg_iv, dg_burst;     /**< per-source datagram rate */
+	struct cidr *allow;
+	size_t nallow;
+	struct cidr *deny;
+	size_t ndeny;
+};
+
+/** A client address as a table key (IPv4-mapped IPv6 becomes IPv4). */
+struct peer_key {
+	int family; /**< AF_INET, AF_INET6, or 0 (no address: UNIX) */
+	unsigned char addr[16];
+};
+
+/* A 64-bit finaliser (good avalanche), for hashing keys and names. */
+static inline uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+/* Spin briefly, then yield: these locks are held for a few stores only. */
+static inline void spin_lock(_Atomic int *l)
+{
+	unsigned spins = 0;
+
+	while (atomic_exchange_explicit(l, 1, memory_order_acquire)) {
+		while (atomic_load_explicit(l, memory_order_relaxed))
+			if (++spins > 64)
+				sched_yield();
+	}
+}
+
+static inline void spin_unlock(_Atomic int *l)
+{
+	atomic_store_explicit(l, 0, memory_order_release);
+}
+
+/* This process's ledger (claimed on first use; NULL when none is free). */
+struct ledger *access_ledger_mine(struct access_shared *sh);
+
+#endif
