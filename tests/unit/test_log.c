@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -228,6 +229,51 @@ START_TEST(test_syslog)
 }
 END_TEST
 
+/* Lines from several processes appending to one file stay whole. */
+START_TEST(test_processes_do_not_interleave)
+{
+	enum { PROCS = 4, LINES = 200, LEN = 1500 };
+	static char text[LEN + 1];
+	pid_t pids[PROCS];
+	char *buf, *line, *save = NULL;
+	int lines = 0, status, fd;
+	ssize_t n;
+
+	ck_assert_int_eq(log_open(LOG_TO_FILE, path, SUPERD_LOG_INFO), 0);
+	for (int k = 0; k < PROCS; k++) {
+		pids[k] = fork();
+		ck_assert_int_ge(pids[k], 0);
+		if (pids[k] > 0)
+			continue;
+		memset(text, 'a' + k, LEN);
+		for (int i = 0; i < LINES; i++)
+			log_msg(SUPERD_LOG_INFO, "p", "%s", text);
+		_exit(0);
+	}
+	for (int k = 0; k < PROCS; k++)
+		ck_assert_int_eq(waitpid(pids[k], &status, 0), pids[k]);
+	buf = malloc(PROCS * LINES * 2048);
+	ck_assert_ptr_nonnull(buf);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	n = read(fd, buf, PROCS * LINES * 2048 - 1);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	close(fd);
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save), lines++) {
+		char *msg = strstr(line, ": info: p: ");
+
+		ck_assert_ptr_nonnull(msg);
+		msg += strlen(": info: p: ");
+		ck_assert_uint_eq(strlen(msg), LEN);
+		ck_assert_uint_eq(strspn(msg, (char[]){ msg[0], 0 }), LEN);
+	}
+	ck_assert_int_eq(lines, PROCS * LINES);
+	free(buf);
+}
+END_TEST
+
 static Suite *log_suite(void)
 {
 	Suite *s = suite_create("log");
@@ -242,6 +288,7 @@ static Suite *log_suite(void)
 	tcase_add_test(tc, test_control_chars);
 	tcase_add_test(tc, test_stderr);
 	tcase_add_test(tc, test_syslog);
+	tcase_add_test(tc, test_processes_do_not_interleave);
 	suite_add_tcase(s, tc);
 	return s;
 }
