@@ -267,6 +267,7 @@ static void http_destroy(void *instance)
 	accesslog_close(&inst->log);
 	free((char *)inst->log.path);
 	mime_table_free(&inst->mime);
+	filecache_free(&inst->fcache);
 	free(inst->index);
 	free(inst->cgi_ext);
 	free(inst->root_real);
@@ -284,6 +285,9 @@ void http_log(struct http_conn *st, const struct http_reqinfo *ri,
 
 	if (st->inst->log.fd >= 0)
 		accesslog_write(&st->inst->log, h->peer(st->c), ri, status, bytes);
+	if (status == st->noted_status)
+		return;
+	st->noted_status = status;
 	snprintf(note, sizeof(note), "http %d", status);
 	h->conn_note(st->c, note);
 }

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "superd/module.h"
+#include "filecache.h"
 #include "mime.h"
 #include "parse.h"
 
@@ -70,6 +71,7 @@ struct http_instance {
 	struct http_limits limits;
 	struct mime_table mime;
 	struct accesslog log;
+	struct filecache fcache; /**< small files (each worker its own) */
 	time_t date_sec;        /**< the second cached in date */
 	char date[40];          /**< IMF-fixdate of date_sec */
 };
@@ -107,6 +109,7 @@ struct http_conn {
 	int eof;                 /**< the client half-closed */
 	int paused;              /**< we paused reading */
 	unsigned requests;       /**< requests served on this connection */
+	int noted_status;        /**< status last given to conn_note */
 	/* a request body to drop (requests that are not CGI) */
 	uint64_t discard_left;   /**< Content-Length bytes left */
 	int discard_chunked;     /**< a chunked body is being dropped */
@@ -162,6 +165,10 @@ int http_route(struct http_conn *st, const struct http_request *req,
 int http_serve_file(struct http_conn *st, const struct http_request *req,
                     struct http_reqinfo *ri, int fd, const struct stat *sb,
                     const char *name, size_t name_len);
+
+/** Answer GET/HEAD from a file cache entry (see filecache.c). */
+int http_serve_cached(struct http_conn *st, struct http_reqinfo *ri,
+                      const struct fc_entry *e);
 
 /* --- listing.c --- */
 

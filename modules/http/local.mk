@@ -8,7 +8,7 @@ http_module_sources = \
 	modules/http/mime.c modules/http/mime.h \
 	modules/http/buf.c \
 	modules/http/response.c \
-	modules/http/static.c \
+	modules/http/static.c modules/http/filecache.c modules/http/filecache.h \
 	modules/http/listing.c \
 	modules/http/cgi.c modules/http/cgi_env.c modules/http/cgi_head.c \
 	modules/http/cgi.h \

@@ -193,16 +193,24 @@ time_t http_date_parse(const char *s, size_t n)
 void http_head_begin(struct http_conn *st, const struct http_reqinfo *ri,
                      int status)
 {
+	static const char server[] = "\r\nServer: " HTTP_SERVER_NAME "\r\n";
 	struct hbuf *b = &st->out;
-	const char *date = http_date_now(st->inst);
+	const char *date = http_date_now(st->inst), *reason = http_reason(status);
+	char code[4] = { (char)('0' + status / 100 % 10),
+	                 (char)('0' + status / 10 % 10), (char)('0' + status % 10), ' ' };
 
+	/* memcpy, not printf: this runs for every response */
 	b->len = 0;
-	hbuf_printf(b, "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: " HTTP_SERVER_NAME
-	            "\r\n", status, http_reason(status), date);
+	hbuf_add(b, "HTTP/1.1 ", 9);
+	hbuf_add(b, code, 4);
+	hbuf_str(b, reason);
+	hbuf_add(b, "\r\nDate: ", 8);
+	hbuf_str(b, date);
+	hbuf_add(b, server, sizeof(server) - 1);
 	if (!ri->keep_alive)
-		hbuf_str(b, "Connection: close\r\n");
+		hbuf_add(b, "Connection: close\r\n", 19);
 	else if (ri->minor == 0)
-		hbuf_str(b, "Connection: keep-alive\r\n");
+		hbuf_add(b, "Connection: keep-alive\r\n", 24);
 }
 
 /* Queue what st->out holds. 0 or -1. */

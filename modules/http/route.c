@@ -244,6 +244,16 @@ int http_route(struct http_conn *st, const struct http_request *req,
 		return route_error(st, ri, 414, NULL);
 	if (http_path_normalize(req->path.p, req->path.n, path, PATH_BUF, &n))
 		return route_error(st, ri, 400, NULL);
+	if ((req->method == HTTP_M_GET || req->method == HTTP_M_HEAD) &&
+	    !req->if_none_match.p && !req->if_modified_since.p && !req->range.p) {
+		const struct fc_entry *e = filecache_get(&inst->fcache, path, n,
+		                                         time(NULL));
+
+		if (e) {
+			http_serve_cached(st, ri, e);
+			return HTTP_ROUTE_DONE;
+		}
+	}
 	fd = http_open_beneath(inst->root_fd, inst->root_real, path + 1, OPEN_FLAGS);
 	if (fd < 0)
 		return route_missing(st, req, ri, path, n, errno);

@@ -188,6 +188,7 @@ int http_serve_file(struct http_conn *st, const struct http_request *req,
 	time_t now = time(NULL), lastmod = sb->st_mtime < now ? sb->st_mtime : now;
 	int64_t size = sb->st_size, off = 0, len = size;
 	int status = 200, r = 0;
+	size_t fields_at;
 
 	if (req->method != HTTP_M_GET && req->method != HTTP_M_HEAD) {
 		close(fd);
@@ -226,6 +227,7 @@ int http_serve_file(struct http_conn *st, const struct http_request *req,
 	if (r == 1)
 		status = 206;
 	http_head_begin(st, ri, status);
+	fields_at = st->out.len;
 	hbuf_printf(&st->out, "Content-Type: %s\r\nContent-Length: %" PRId64
 	            "\r\nAccept-Ranges: bytes\r\n",
 	            mime_lookup(&inst->mime, name, name_len), len);
@@ -233,6 +235,9 @@ int http_serve_file(struct http_conn *st, const struct http_request *req,
 		hbuf_printf(&st->out, "Content-Range: bytes %" PRId64 "-%" PRId64
 		            "/%" PRId64 "\r\n", off, off + len - 1, size);
 	file_fields(st, etag, lastmod);
+	if (status == 200 && size <= FC_MAX_FILE && !st->out.oom)
+		filecache_put(&inst->fcache, name, name_len, now, fd, size,
+		              st->out.p + fields_at, st->out.len - fields_at);
 	hbuf_str(&st->out, "\r\n");
 	if (ri->head || len == 0) {
 		close(fd);
@@ -242,4 +247,18 @@ int http_serve_file(struct http_conn *st, const struct http_request *req,
 	}
 	http_log(st, ri, status, ri->head ? 0 : (uint64_t)len);
 	return status;
+}
+
+/* Answer GET/HEAD from a file cache entry (see http.h). */
+int http_serve_cached(struct http_conn *st, struct http_reqinfo *ri,
+                      const struct fc_entry *e)
+{
+	http_head_begin(st, ri, 200);
+	hbuf_add(&st->out, e->data, e->head_len);
+	hbuf_add(&st->out, "\r\n", 2);
+	if (!ri->head)
+		hbuf_add(&st->out, e->data + e->head_len, e->body_len);
+	http_log(st, ri, 200, ri->head ? 0 : e->body_len);
+	http_flush_head(st);
+	return 200;
 }
