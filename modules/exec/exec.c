@@ -33,6 +33,7 @@
 
 static int exec_configure(const struct superd_host *host, superd_service *svc,
                           const superd_opt *options, void **instance);
+static int exec_start(void *instance);
 static void exec_destroy(void *instance);
 
 const struct superd_module superd_module = {
@@ -42,6 +43,7 @@ const struct superd_module superd_module = {
 	.protocols = SUPERD_PROTO_TCP | SUPERD_PROTO_UDP | SUPERD_PROTO_UNIX,
 	.conn_size = sizeof(struct exec_conn),
 	.configure = exec_configure,
+	.start = exec_start,
 	.destroy = exec_destroy,
 	.on_open = exec_open,
 	.on_close = exec_close,
@@ -63,6 +65,22 @@ static void strv_free(char **v)
 	for (i = 0; v && v[i]; i++)
 		free(v[i]);
 	free(v);
+}
+
+/*
+ * In the master, before privileges are dropped: a `user` that superd
+ * cannot become is said once here, not only per connection.
+ */
+static int exec_start(void *instance)
+{
+	struct exec_instance *inst = instance;
+
+	if (inst->switch_user && geteuid() != 0 && geteuid() != inst->ids.uid)
+		inst->host->log(inst->svc, SUPERD_LOG_ERROR,
+		                "user %s: superd is not running as root, so the "
+		                "program cannot be started as that user",
+		                inst->ids.name);
+	return 0;
 }
 
 /* Free an instance (also a half-built one). */

@@ -147,6 +147,16 @@ static pid_t spawn_as_user(const struct exec_instance *inst, int fd, int err_w,
 	_exit(127);
 }
 
+/*
+ * A user switch is needed unless we already are that user and group (say
+ * superd dropped to the same user globally): then the fast path will do.
+ */
+static int user_switch_needed(const struct exec_instance *inst)
+{
+	return inst->switch_user &&
+	       (geteuid() != inst->ids.uid || getegid() != inst->ids.gid);
+}
+
 /* posix_spawn: every fd but 0-2 closed, signals reset, a new session. */
 static pid_t spawn_fast(const struct exec_instance *inst, int fd, int err_w,
                         char **envp)
@@ -298,8 +308,8 @@ int exec_open(superd_conn *c, void *instance, void *state)
 		goto undo_envp;
 	if (set_nonblock(fd, 0) < 0)
 		goto undo_pipe;
-	ch->pid = inst->switch_user ? spawn_as_user(inst, fd, errp[1], envp)
-	                            : spawn_fast(inst, fd, errp[1], envp);
+	ch->pid = user_switch_needed(inst) ? spawn_as_user(inst, fd, errp[1], envp)
+	                                   : spawn_fast(inst, fd, errp[1], envp);
 	if (ch->pid < 0)
 		goto undo_blocking;
 	close(errp[1]);

@@ -108,6 +108,8 @@ START_TEST(options_resolved)
 	ck_assert_uint_eq(inst->nenv, 1);
 	ck_assert_int_eq(inst->switch_user, 1);
 	ck_assert_uint_eq(inst->ids.uid, 0);
+	/* Already that user (root here): the fast path, no fork + switch. */
+	ck_assert_int_eq(user_switch_needed(inst), geteuid() != 0 || getegid() != 0);
 	M->destroy(inst);
 
 	/* A relative program is relative to the configuration's directory. */
