@@ -83,6 +83,22 @@ dpkg-deb --fsys-tarfile "$work/deb/superd_${deb_version}_$arch.deb" |
 	tar -xO ./etc/superd/superd.yaml | grep -q 'root: /usr/share/superd/site' ||
 	die "the packaged superd.yaml does not serve /usr/share/superd/site"
 
+step "the packaged example module builds against superd-dev only"
+dpkg-deb -x "$work/deb/superd-dev_${deb_version}_$arch.deb" "$work/devroot"
+pcdir=$(dirname "$(find "$work/devroot" -name superd.pc | head -1)")
+cp -r "$work/devroot/usr/share/doc/superd-dev/examples/hello" "$work/hello"
+find "$work/hello" -name '*.gz' -exec gunzip {} +
+PKG_CONFIG_LIBDIR=$pcdir PKG_CONFIG_PATH=$pcdir PKG_CONFIG_SYSROOT_DIR=$work/devroot \
+	make -C "$work/hello" CFLAGS="-O2 -Wall -Wextra -Werror" >"$work/hello.log" 2>&1 ||
+	{ cat "$work/hello.log"; die "examples/hello does not build against superd-dev"; }
+PKG_CONFIG_LIBDIR=$pcdir PKG_CONFIG_SYSROOT_DIR=$work/devroot pkg-config --cflags superd |
+	grep -q -- "-I$work/devroot/usr/include" ||
+	die "pkg-config --cflags superd does not name the packaged header"
+case $(PKG_CONFIG_LIBDIR=$pcdir pkg-config --variable=moduledir superd) in
+/usr/lib/*/superd) ;;
+*) die "superd.pc's moduledir is not the packaged module directory" ;;
+esac
+
 step "rpmbuild -ta --nodeps --without check"
 mkdir -p "$work/rpm"
 rpmbuild -ta --nodeps --without check \
