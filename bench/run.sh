@@ -199,9 +199,20 @@ make_docroot
 start_server() {
 	local name=$1
 	shift
-	setsid taskset -c 0 "$@" >"$OUT/$name.log" 2>&1 </dev/null &
-	GROUPS_STARTED+=("$!")
-	printf -v "PID_${name//-/_}" '%s' "$!"
+	local pid i
+	rm -f "$WORK/$name.pid"
+	# setsid forks when the caller is a group leader: the server writes its
+	# own pid (it leads its new session and group) before exec'ing.
+	setsid sh -c 'echo $$ >"$0"; exec taskset -c 0 "$@"' "$WORK/$name.pid" "$@" \
+		>"$OUT/$name.log" 2>&1 </dev/null &
+	for i in $(seq 50); do
+		[ -s "$WORK/$name.pid" ] && break
+		sleep 0.02
+	done
+	pid=$(cat "$WORK/$name.pid" 2>/dev/null)
+	[ -n "$pid" ] || { log "run.sh: $name did not start"; return 1; }
+	GROUPS_STARTED+=("$pid")
+	printf -v "PID_${name//-/_}" '%s' "$pid"
 }
 
 # Wait until 127.0.0.1:$1 accepts (up to 5 s).

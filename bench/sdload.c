@@ -7,10 +7,12 @@
  *
  *   conn      connect, [send 16 B and read them back: -P echo], read to
  *             EOF, close (RST with --rst); -P daytime|time|echo|none says
- *             what the reply must be.  Measures connections/s.  Against
- *             an IPv4 loopback target the client sockets are bound to -A
- *             source addresses (127.1.0.1, ...; default 64) in turn, so
- *             TIME_WAIT pairs never exhaust the ephemeral ports.
+ *             what the reply must be.  Measures connections/s.  -A N
+ *             (IPv4 loopback only) binds the client sockets to N source
+ *             addresses 127.1.0.1, ... in turn, for servers that leave
+ *             TIME_WAIT on the client side.  Default 1: the peers' figures
+ *             were taken from 127.0.0.1, and xinetd's forked services slow
+ *             to ~1 s per connection with many source addresses.
  *   pingpong  C connections; each sends -s bytes, waits for the echo,
  *             compares, repeats.  Round trips/s and their latency.
  *   stream    echo streaming: 64 KiB writes, reads back concurrently, at
@@ -676,7 +678,7 @@ int main(int argc, char **argv)
 		                               { "strict", no_argument, NULL, 'S' },
 		                               { NULL, 0, NULL, 0 } };
 	struct opts o = { .conc = 1, .secs = 5, .warm = 0.5, .size = 64,
-		          .udp_timeout_ms = 20, .proto = P_NONE, .nsrc = -1 };
+		          .udp_timeout_ms = 20, .proto = P_NONE, .nsrc = 1 };
 	const char *host = "127.0.0.1", *port = NULL;
 	struct stats *st;
 	struct client *cl;
@@ -713,9 +715,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (o.nsrc < 0) /* default: rotate source addresses on IPv4 loopback */
-		o.nsrc = o.addr.ss_family == AF_INET &&
-		         (ntohl(((struct sockaddr_in *)&o.addr)->sin_addr.s_addr) >> 24) == 127 ? 64 : 1;
+	if (o.nsrc > 1 && (o.addr.ss_family != AF_INET ||
+	                   ntohl(((struct sockaddr_in *)&o.addr)->sin_addr.s_addr) >> 24 != 127)) {
+		fprintf(stderr, "sdload: -A needs an IPv4 loopback target\n");
+		return 2;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	alarm((unsigned)(o.warm + o.secs) + 15);
 	patterns_init();
