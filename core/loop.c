@@ -42,12 +42,13 @@ struct loop_fired {
 struct loop_timer {
 	uint64_t deadline;  /**< loop_now() milliseconds */
 	uint64_t seq;       /**< creation order: equal deadlines fire FIFO */
-	size_t index;       /**< position in the heap, or TIMER_FIRING */
+	size_t index;       /**< position in the heap, or TIMER_OUT */
 	loop_timer_cb *cb;
 	void *arg;
 };
 
-#define TIMER_FIRING SIZE_MAX
+/* Index of a timer out of the heap: the one whose callback runs. */
+#define TIMER_OUT SIZE_MAX
 
 /** A signal's callback in this loop. */
 struct loop_sig {
@@ -64,6 +65,7 @@ struct loop {
 	size_t nfired, cap_fired;
 	struct loop_timer **heap;   /**< min-heap on (deadline, seq) */
 	size_t ntimers, cap_timers;
+	struct loop_timer *firing;  /**< the timer whose callback runs */
 	uint64_t timer_seq;
 	uint64_t now;               /**< cached monotonic ms */
 	int stop;
@@ -395,7 +397,7 @@ static void heap_remove(struct loop *l, size_t i)
 {
 	struct loop_timer *last = l->heap[--l->ntimers];
 
-	l->heap[i]->index = TIMER_FIRING;
+	l->heap[i]->index = TIMER_OUT;
 	if (i == l->ntimers)
 		return;
 	heap_set(l, i, last);
@@ -403,6 +405,31 @@ static void heap_remove(struct loop *l, size_t i)
 		heap_up(l, i);
 	else
 		heap_down(l, i);
+}
+
+/* Room in the heap for one more timer. */
+static int heap_reserve(struct loop *l)
+{
+	size_t cap = l->cap_timers ? l->cap_timers * 2 : 64;
+	struct loop_timer **heap;
+
+	if (l->ntimers < l->cap_timers)
+		return 0;
+	heap = realloc(l->heap, cap * sizeof(*heap));
+	if (!heap)
+		return -1;
+	l->heap = heap;
+	l->cap_timers = cap;
+	return 0;
+}
+
+/* Set t to fire ms after loop_now() and put it in the heap. */
+static void timer_arm(struct loop *l, struct loop_timer *t, uint64_t ms)
+{
+	t->deadline = ms > UINT64_MAX - l->now ? UINT64_MAX : l->now + ms;
+	t->seq = l->timer_seq++;
+	heap_set(l, l->ntimers++, t);
+	heap_up(l, t->index);
 }
 
 /* A one-shot timer ms milliseconds after loop_now(). */
@@ -414,42 +441,49 @@ struct loop_timer *loop_timer_add(struct loop *l, uint64_t ms, loop_timer_cb *cb
 		errno = EINVAL;
 		return NULL;
 	}
-	if (l->ntimers == l->cap_timers) {
-		size_t cap = l->cap_timers ? l->cap_timers * 2 : 64;
-		struct loop_timer **heap = realloc(l->heap, cap * sizeof(*heap));
-
-		if (!heap)
-			return NULL;
-		l->heap = heap;
-		l->cap_timers = cap;
-	}
+	if (heap_reserve(l) < 0)
+		return NULL;
 	t = malloc(sizeof(*t));
 	if (!t)
 		return NULL;
-	t->deadline = ms > UINT64_MAX - l->now ? UINT64_MAX : l->now + ms;
-	t->seq = l->timer_seq++;
 	t->cb = cb;
 	t->arg = arg;
-	heap_set(l, l->ntimers++, t);
-	heap_up(l, t->index);
+	timer_arm(l, t, ms);
 	return t;
 }
 
 /*
- * Cancel a pending timer and free it.  From the timer's own callback it is
- * already out of the heap: the firing code frees it after the callback.
+ * Move a timer to ms after loop_now(), without freeing it: the cheap way
+ * to push an idle timeout back.  From its own callback it arms it again.
  */
-void loop_timer_cancel(struct loop *l, struct loop_timer *t)
+int loop_timer_rearm(struct loop *l, struct loop_timer *t, uint64_t ms)
 {
-	if (!t || t->index == TIMER_FIRING)
-		return;
-	heap_remove(l, t->index);
-	free(t);
+	if (t->index != TIMER_OUT)
+		heap_remove(l, t->index);
+	else if (heap_reserve(l) < 0)
+		return -1;
+	timer_arm(l, t, ms);
+	return 0;
 }
 
 /*
- * Fire the timers due at loop_now().  Timers added meanwhile (even with 0
- * ms) wait for the next round, so a timer re-arming itself cannot spin.
+ * Cancel a pending timer and free it.  The timer whose callback runs is
+ * only taken out of the heap (if re-armed): timers_run frees it.
+ */
+void loop_timer_cancel(struct loop *l, struct loop_timer *t)
+{
+	if (!t)
+		return;
+	if (t->index != TIMER_OUT)
+		heap_remove(l, t->index);
+	if (t != l->firing)
+		free(t);
+}
+
+/*
+ * Fire the timers due at loop_now().  Timers added or re-armed meanwhile
+ * (even with 0 ms) wait for the next round, so a timer re-arming itself
+ * cannot spin.  A timer still out of the heap after its callback is freed.
  */
 static int timers_run(struct loop *l)
 {
@@ -462,8 +496,11 @@ static int timers_run(struct loop *l)
 		if (t->deadline > l->now || t->seq >= seq_limit)
 			break;
 		heap_remove(l, 0);
+		l->firing = t;
 		t->cb(l, t->arg);
-		free(t);
+		l->firing = NULL;
+		if (t->index == TIMER_OUT)
+			free(t);
 		n++;
 	}
 	return n;

@@ -96,6 +96,13 @@ struct loop_timer *loop_timer_add(struct loop *l, uint64_t ms, loop_timer_cb *cb
 /** Cancel a pending timer (NULL: nothing); safe from inside any callback,
     including the timer's own. */
 void loop_timer_cancel(struct loop *l, struct loop_timer *t);
+/**
+ * Move a pending timer to ms after loop_now(), keeping the same pointer (no
+ * allocation: the cheap way to push an idle timeout back).  From its own
+ * callback it arms the timer again instead of letting it be freed.  0, or
+ * -1 (ENOMEM, from its own callback only).
+ */
+int loop_timer_rearm(struct loop *l, struct loop_timer *t, uint64_t ms);
 
 /**
  * Deliver signo through the loop (self-pipe): the handler only writes a

@@ -463,6 +463,52 @@ START_TEST(test_timer_cancel)
 }
 END_TEST
 
+/** A timer that re-arms itself a few times. */
+struct periodic {
+	struct loop_timer *t;
+	int fired;
+	int times;          /**< re-arm until fired reaches this */
+	int cancel_after;   /**< re-arm, then cancel, at this count (0: never) */
+};
+
+/* Re-arm from the timer's own callback; maybe cancel right after. */
+static void on_periodic(struct loop *l, void *arg)
+{
+	struct periodic *p = arg;
+
+	p->fired++;
+	if (p->fired < p->times)
+		ck_assert_int_eq(loop_timer_rearm(l, p->t, 5), 0);
+	if (p->fired == p->cancel_after)
+		loop_timer_cancel(l, p->t);
+}
+
+START_TEST(test_timer_rearm)
+{
+	struct loop *l = loop_at(_i);
+	struct tlog log = { .l = l };
+	struct tag early = { &log, 1 }, pushed = { &log, 2 };
+	struct periodic p = { .times = 3 }, q = { .times = 10, .cancel_after = 2 };
+	struct loop_timer *t;
+
+	/* Pushed back past a timer that was due after it. */
+	t = loop_timer_add(l, 10, on_timer, &pushed);
+	ck_assert_ptr_nonnull(loop_timer_add(l, 30, on_timer, &early));
+	ck_assert_int_eq(loop_timer_rearm(l, t, 60), 0);
+	p.t = loop_timer_add(l, 5, on_periodic, &p);
+	q.t = loop_timer_add(l, 5, on_periodic, &q);
+	run_timers(l, &log.n, 2);
+	ck_assert_int_eq(log.order[0], 1);
+	ck_assert_int_eq(log.order[1], 2);
+	ck_assert_int_eq(p.fired, 3);
+	ck_assert_int_eq(q.fired, 2);
+	ck_assert_int_eq(loop_run_once(l, 30), 0);
+	ck_assert_int_eq(p.fired, 3);
+	ck_assert_int_eq(q.fired, 2);
+	loop_free(l);
+}
+END_TEST
+
 /** Many timers: counts and the last deadline seen. */
 struct many {
 	int fired;
@@ -729,6 +775,7 @@ static Suite *loop_suite(void)
 	tcase_add_loop_test(tc, test_exclusive, 0, n);
 	tcase_add_loop_test(tc, test_timer_order, 0, n);
 	tcase_add_loop_test(tc, test_timer_cancel, 0, n);
+	tcase_add_loop_test(tc, test_timer_rearm, 0, n);
 	tcase_add_loop_test(tc, test_many_timers, 0, n);
 	tcase_add_loop_test(tc, test_stop_and_rearm, 0, n);
 	tcase_add_loop_test(tc, test_wait_bounded, 0, n);
