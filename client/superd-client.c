@@ -70,9 +70,8 @@ static void usage(FILE *out)
 /* Report a usage error: one line, status 2. */
 static int usage_error(const char *what, const char *arg)
 {
-	fprintf(stderr, "superd-client: %s%s%s\n", what, arg ? ": " : "",
-	        arg ? arg : "");
-	fprintf(stderr, "Try 'superd-client -h'.\n");
+	fprintf(stderr, "superd-client: %s%s%s (superd-client -h: usage)\n",
+	        what, arg ? ": " : "", arg ? arg : "");
 	return CLIENT_USAGE;
 }
 
