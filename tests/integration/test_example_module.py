@@ -78,7 +78,29 @@ def build_example():
     h.check(os.path.exists(os.path.join(moduledir, "hello.so")),
             "hello.so not installed into %s" % moduledir)
     _built["moduledir"] = moduledir
+    _built["env"] = env
     return moduledir
+
+
+def build_readme_module():
+    """Compile the README's "module in ten lines" against the staged
+    header with the README's own command; the .so's path."""
+    moduledir = build_example()
+    if "readme" in _built:
+        return _built["readme"]
+    with open(os.path.join(h.TOP_SRCDIR, "README.md")) as f:
+        text = f.read()
+    section = text[text.index("## A module in ten lines"):]
+    code = section[section.index("```c\n") + 5:section.index("```\n", section.index("```c\n") + 5)]
+    h.check(len(code.strip().splitlines()) <= 14, "the README's module grew past ten-odd lines")
+    src = os.path.join(tempfile.mkdtemp(prefix="superd-readme-"), "hello.c")
+    h._temp_dirs.append(os.path.dirname(src))
+    h.write_file(src, code)
+    cflags = _run(["pkg-config", "--cflags", "superd"], env=_built["env"]).stdout.split()
+    out = os.path.join(os.path.dirname(src), "hello.so")
+    _run([os.environ.get("CC") or "cc", "-shared", "-fPIC"] + cflags + ["-o", out, src])
+    _built["readme"] = out
+    return out
 
 
 CONFIG = """
@@ -118,6 +140,19 @@ def example_serves_tcp_and_udp(backend):
     with h.Superd(CONFIG % (moduledir, "bonjour"), backend=backend) as s:
         h.eq(h.tcp_exchange("127.0.0.1", s.port(0)), b"bonjour, 127.0.0.1!\r\n")
         h.eq(h.udp_exchange("127.0.0.1", s.port(0), b"hi"), b"bonjour, 127.0.0.1!\r\n")
+
+
+@h.test(backends=True)
+def readme_module_serves(backend):
+    so = build_readme_module()
+    config = """
+services:
+  hello:
+    module: %s
+    listen: "127.0.0.1:{port0}"
+""" % so
+    with h.Superd(config, backend=backend) as s:
+        h.eq(h.tcp_exchange("127.0.0.1", s.port(0)), b"hello\r\n")
 
 
 if __name__ == "__main__":
