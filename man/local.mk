@@ -32,3 +32,8 @@ man/superd-client.1: man/superd-client.1.in Makefile
 # Every page renders without a warning (groff -ww, mandoc -T lint).
 TESTS += tests/man-lint.sh
 EXTRA_DIST += tests/man-lint.sh
+
+# The documentation matches the code: example configurations pass
+# `superd -t`, every configuration key and every superd flag is documented.
+TESTS += tests/integration/test_docs.py
+EXTRA_DIST += tests/integration/test_docs.py
