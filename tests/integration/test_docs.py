@@ -5,6 +5,7 @@ superd.yaml(5), and every flag of `superd -h` in superd(8)."""
 
 import os
 import re
+import tempfile
 
 import harness as h
 
@@ -18,8 +19,8 @@ def read(*parts):
 
 def check_example(yaml_text, what):
     """`superd -t` accepts yaml_text once /srv/www is an existing dir."""
-    www = os.path.join(h.check_config("services: {}\n")[1] + ".www")
-    os.makedirs(www, exist_ok=True)
+    www = tempfile.mkdtemp(prefix="superd-docs-www-")
+    h._temp_dirs.append(www)
     r, path = h.check_config(yaml_text.replace("/srv/www", www))
     h.eq(r.returncode, 0, "%s: superd -t (stderr: %s)" % (what, r.stderr.strip()))
 
