@@ -9,6 +9,7 @@
 #include <time.h>
 
 #define FC_MAX_FILE (16 * 1024) /**< larger files are not cached */
+#define FC_MAX_LISTING (1024 * 1024) /**< nor larger listings */
 #define FC_MAX_PATH 256         /**< nor are longer paths */
 #define FC_MAX_HEAD 512         /**< header fields kept with a file */
 
@@ -26,7 +27,12 @@ struct fc_entry {
 /** The cache: slots allocated on first use. */
 struct filecache {
 	struct fc_entry *slots;
+	size_t nslots;   /**< 0: the cache is off */
+	size_t max_body; /**< largest body kept */
 };
+
+/** Set a cache up (nothing is allocated yet); nslots 0 turns it off. */
+void filecache_init(struct filecache *fc, size_t nslots, size_t max_body);
 
 /** The entry for path, if it was filled or checked during second now. */
 const struct fc_entry *filecache_get(struct filecache *fc, const char *path,
@@ -39,6 +45,10 @@ const struct fc_entry *filecache_get(struct filecache *fc, const char *path,
 void filecache_put(struct filecache *fc, const char *path, size_t n,
                    time_t now, int fd, off_t size, const char *head,
                    size_t head_len);
+/** Keep a generated body (a listing) with its header fields. */
+void filecache_put_mem(struct filecache *fc, const char *path, size_t n,
+                       time_t now, const char *head, size_t head_len,
+                       const char *body, size_t body_len);
 void filecache_free(struct filecache *fc);
 
 #endif

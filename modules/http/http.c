@@ -32,7 +32,7 @@
 static const char *const option_keys[] = {
 	"root", "index", "listing", "cgi", "cgi_timeout", "access_log",
 	"keepalive_timeout", "max_request_size", "header_timeout",
-	"max_keepalive_requests", "mime_types", NULL,
+	"max_keepalive_requests", "mime_types", "cache", NULL,
 };
 
 /* --- options --- */
@@ -164,9 +164,14 @@ static int configure_rest(struct http_instance *inst, const superd_opt *opts)
 	static const char *const default_index[] = { "index.html" };
 	static const char *const default_cgi[] = { ".cgi" };
 
+	int cache = 1;
+
 	inst->listing = 1;
-	if (h->opt_bool(inst->svc, h->opt_get(opts, "listing"), &inst->listing) < 0)
+	if (h->opt_bool(inst->svc, h->opt_get(opts, "listing"), &inst->listing) < 0 ||
+	    h->opt_bool(inst->svc, h->opt_get(opts, "cache"), &cache) < 0)
 		return -1;
+	filecache_init(&inst->fcache, cache ? 256 : 0, FC_MAX_FILE);
+	filecache_init(&inst->lcache, cache ? 16 : 0, FC_MAX_LISTING);
 	o = h->opt_get(opts, "index");
 	if (o ? opt_string_list(h, inst->svc, o, &inst->index, &inst->nindex) < 0
 	      : !(inst->index = calloc(1, sizeof(char *))))
@@ -268,6 +273,7 @@ static void http_destroy(void *instance)
 	free((char *)inst->log.path);
 	mime_table_free(&inst->mime);
 	filecache_free(&inst->fcache);
+	filecache_free(&inst->lcache);
 	free(inst->index);
 	free(inst->cgi_ext);
 	free(inst->root_real);

@@ -72,6 +72,7 @@ struct http_instance {
 	struct mime_table mime;
 	struct accesslog log;
 	struct filecache fcache; /**< small files (each worker its own) */
+	struct filecache lcache; /**< generated listings */
 	time_t date_sec;        /**< the second cached in date */
 	char date[40];          /**< IMF-fixdate of date_sec */
 };

@@ -70,22 +70,58 @@ static void add_url(struct hbuf *b, const char *s, size_t n)
 	b->len += http_url_encode(s, n, b->p + b->len, need, 0);
 }
 
-/* "2026-11-26 11:07" for t (UTC). */
-static void add_time(struct hbuf *b, time_t t)
+/* Two decimal digits. */
+static void put2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+/*
+ * "2026-11-26 11:07" for t (UTC).  Entries of a directory often share a
+ * minute: the last one formatted is kept in *memo (its minute in *memo_min).
+ */
+static void add_time(struct hbuf *b, time_t t, char *memo, time_t *memo_min)
 {
 	struct tm tm;
 
-	if (!gmtime_r(&t, &tm)) {
-		hbuf_str(b, "-");
-		return;
+	if (t / 60 != *memo_min) {
+		if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 > 9999 || tm.tm_year < -1900) {
+			hbuf_str(b, "-");
+			return;
+		}
+		put2(memo, (tm.tm_year + 1900) / 100);
+		put2(memo + 2, tm.tm_year + 1900);
+		memo[4] = '-';
+		put2(memo + 5, tm.tm_mon + 1);
+		memo[7] = '-';
+		put2(memo + 8, tm.tm_mday);
+		memo[10] = ' ';
+		put2(memo + 11, tm.tm_hour);
+		memo[13] = ':';
+		put2(memo + 14, tm.tm_min);
+		*memo_min = t / 60;
 	}
-	hbuf_printf(b, "%04d-%02d-%02d %02d:%02d", tm.tm_year + 1900,
-	            tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
+	hbuf_add(b, memo, 16);
+}
+
+/* A size in bytes, in decimal. */
+static void add_size(struct hbuf *b, off_t size)
+{
+	char digits[24];
+	int i = sizeof(digits);
+	unsigned long long v = size < 0 ? 0 : (unsigned long long)size;
+
+	do
+		digits[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	hbuf_add(b, digits + i, sizeof(digits) - (size_t)i);
 }
 
 /* One table row. */
 static void add_row(struct hbuf *b, const char *name, size_t n, int is_dir,
-                    off_t size, time_t mtime, int parent)
+                    off_t size, time_t mtime, int parent, char *memo,
+                    time_t *memo_min)
 {
 	hbuf_str(b, "<tr><td><a href=\"");
 	if (parent) {
@@ -100,12 +136,12 @@ static void add_row(struct hbuf *b, const char *name, size_t n, int is_dir,
 		if (is_dir)
 			hbuf_str(b, "/");
 		hbuf_str(b, "</a></td><td>");
-		add_time(b, mtime);
+		add_time(b, mtime, memo, memo_min);
 		hbuf_str(b, "</td><td class=\"s\">");
 		if (is_dir)
 			hbuf_str(b, "-");
 		else
-			hbuf_printf(b, "%lld", (long long)size);
+			add_size(b, size);
 	}
 	hbuf_str(b, "</td></tr>\n");
 }
@@ -167,6 +203,8 @@ int http_listing_build(int dirfd, const char *url_path, size_t url_len,
 	struct entry *ents = NULL;
 	struct hbuf names = { 0 };
 	size_t count = 0;
+	char memo[16];
+	time_t memo_min = -1;
 
 	if (read_entries(dirfd, &ents, &count, &names) < 0) {
 		free(ents);
@@ -185,10 +223,11 @@ int http_listing_build(int dirfd, const char *url_path, size_t url_len,
 	hbuf_str(out, "</h1>\n<table>\n<tr><th>Name</th><th>Last modified</th>"
 	         "<th>Size</th></tr>\n");
 	if (url_len > 1)
-		add_row(out, NULL, 0, 1, 0, 0, 1);
+		add_row(out, NULL, 0, 1, 0, 0, 1, memo, &memo_min);
 	for (size_t i = 0; i < count; i++)
 		add_row(out, names.p + ents[i].name, ents[i].name_len,
-		        ents[i].is_dir, ents[i].size, ents[i].mtime, 0);
+		        ents[i].is_dir, ents[i].size, ents[i].mtime, 0, memo,
+		        &memo_min);
 	hbuf_str(out, "</table>\n<hr><address>" HTTP_SERVER_NAME
 	         "</address></body></html>\n");
 	free(ents);

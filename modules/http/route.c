@@ -119,6 +119,7 @@ static int route_listing(struct http_conn *st, const struct http_request *req,
                          size_t n)
 {
 	struct hbuf *body = &st->scratch;
+	size_t fields_at;
 	int rc;
 
 	if (req->method != HTTP_M_GET && req->method != HTTP_M_HEAD) {
@@ -136,9 +137,15 @@ static int route_listing(struct http_conn *st, const struct http_request *req,
 	if (rc < 0)
 		return route_error(st, ri, status_for_errno(errno), NULL);
 	http_head_begin(st, ri, 200);
+	fields_at = st->out.len;
 	hbuf_printf(&st->out, "Content-Type: text/html; charset=utf-8\r\n"
-	            "Content-Length: %zu\r\nCache-Control: no-cache\r\n\r\n",
+	            "Content-Length: %zu\r\nCache-Control: no-cache\r\n",
 	            body->len);
+	if (!st->out.oom)
+		filecache_put_mem(&st->inst->lcache, path, n, time(NULL),
+		                  st->out.p + fields_at, st->out.len - fields_at,
+		                  body->p, body->len);
+	hbuf_add(&st->out, "\r\n", 2);
 	if (!ri->head)
 		hbuf_add(&st->out, body->p, body->len);
 	http_log(st, ri, 200, ri->head ? 0 : body->len);
@@ -246,8 +253,8 @@ int http_route(struct http_conn *st, const struct http_request *req,
 		return route_error(st, ri, 400, NULL);
 	if ((req->method == HTTP_M_GET || req->method == HTTP_M_HEAD) &&
 	    !req->if_none_match.p && !req->if_modified_since.p && !req->range.p) {
-		const struct fc_entry *e = filecache_get(&inst->fcache, path, n,
-		                                         time(NULL));
+		struct filecache *fc = path[n - 1] == '/' ? &inst->lcache : &inst->fcache;
+		const struct fc_entry *e = filecache_get(fc, path, n, time(NULL));
 
 		if (e) {
 			http_serve_cached(st, ri, e);
