@@ -3,18 +3,27 @@
  *
  * Line format (stderr and file):
  *   2026-11-26T12:00:00Z superd[PID]: LEVEL: [SERVICE: ]message
+ * LEVEL is error, warn, info or debug; the time is UTC.  Syslog gets
+ * "[SERVICE: ]message" (ident superd, LOG_PID, facility LOG_DAEMON).
  * Errors name the service, the call and errno's text, e.g.
  *   "echo: accept: Too many open files".
+ * Each line is written with one write(2), so processes sharing the target
+ * never interleave; a line is at most 2 KiB (cut lines end in "..."), and
+ * control characters in SERVICE and message become '?' (clients choose
+ * some of those bytes).  errno is preserved.
  */
 #ifndef SUPERD_LOG_H
 #define SUPERD_LOG_H
 
 #include "config.h"
 
-/** Open the target (LOG_TO_FILE: path, appended, O_CLOEXEC).  0 or -1. */
+/** Open the target (LOG_TO_FILE: path, appended, created 0640, O_CLOEXEC);
+    on failure the previous target stays.  0 or -1. */
 int log_open(enum log_target target, const char *path, int level);
-/** Reopen a log file (SIGHUP/SIGUSR1 after rotation).  0 or -1. */
+/** Reopen a log file (SIGHUP/SIGUSR1 after rotation); on failure the old
+    file stays in use.  0 (also for stderr/syslog) or -1. */
 int log_reopen(void);
+/** Close the target and go back to stderr (the level is kept). */
 void log_close(void);
 void log_set_level(int level);
 int log_get_level(void);
