@@ -76,7 +76,8 @@ const char *loop_backend_name(const struct loop *l);
  * Watch fd (level-triggered).  -1 with errno EMFILE when the backend cannot
  * take fd (select: fd >= FD_SETSIZE): the caller must refuse that
  * connection cleanly.  EEXIST: fd is watched already.  Call loop_del before
- * closing a watched fd.
+ * closing a watched fd (a forgotten one gets LOOP_ERR from poll and select
+ * and nothing more from epoll; loop_del still works on it afterwards).
  */
 int loop_add(struct loop *l, int fd, unsigned events, loop_fd_cb *cb, void *arg);
 /** Change the events for fd (0: keep registered, report nothing, not even

@@ -3,6 +3,7 @@
  * It never sees an fd >= FD_SETSIZE (max_fd makes loop_add refuse it).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/select.h>
 
@@ -61,6 +62,29 @@ static int select_del(void *st, int fd, unsigned old_events)
 	return select_mod(st, fd, old_events, 0);
 }
 
+/*
+ * select() failed with EBADF: a watched fd was closed before loop_del.
+ * Report each such fd as an error (as poll reports POLLNVAL) so its owner
+ * cleans up, instead of failing the whole loop.
+ */
+static int select_report_closed(struct select_state *s, struct loop *l,
+                                void (*report)(struct loop *l, int fd, unsigned events))
+{
+	int reported = 0;
+
+	for (int fd = 0; fd <= s->maxfd; fd++) {
+		if (!FD_ISSET(fd, &s->rd) && !FD_ISSET(fd, &s->wr))
+			continue;
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		report(l, fd, LOOP_ERR | LOOP_IN | LOOP_OUT);
+		reported++;
+	}
+	if (!reported)
+		errno = EBADF;
+	return reported ? reported : -1;
+}
+
 /* Wait on copies of the sets, then report every fd found ready. */
 static int select_wait(void *st, struct loop *l, int timeout_ms,
                        void (*report)(struct loop *l, int fd, unsigned events))
@@ -76,6 +100,8 @@ static int select_wait(void *st, struct loop *l, int timeout_ms,
 		tvp = &tv;
 	}
 	n = select(s->maxfd + 1, &rd, &wr, NULL, tvp);
+	if (n < 0 && errno == EBADF)
+		return select_report_closed(s, l, report);
 	if (n < 0)
 		return errno == EINTR ? 0 : -1;
 	for (int fd = 0; fd <= s->maxfd && bits < n; fd++) {

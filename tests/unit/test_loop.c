@@ -236,6 +236,37 @@ START_TEST(test_del_after_close)
 }
 END_TEST
 
+/*
+ * A watched fd closed before loop_del does not break the loop: poll and
+ * select report it as an error to its owner; epoll has forgotten it.
+ */
+START_TEST(test_closed_without_del)
+{
+	struct loop *l = loop_at(_i);
+	struct seen s = { 0 }, other = { 0 };
+	int p[2], q[2];
+
+	pipe_open(p);
+	pipe_open(q);
+	ck_assert_int_eq(loop_add(l, p[0], LOOP_IN, on_fd, &s), 0);
+	ck_assert_int_eq(loop_add(l, q[1], LOOP_OUT, on_fd, &other), 0);
+	close(p[0]);
+	ck_assert_int_ge(loop_run_once(l, 100), 1);
+	if (strcmp(backend_at(_i), "epoll") != 0) {
+		ck_assert_int_eq(s.calls, 1);
+		ck_assert(s.events & LOOP_ERR);
+		ck_assert(s.events & LOOP_IN);
+	}
+	ck_assert_int_eq(loop_del(l, p[0]), 0);
+	ck_assert_int_eq(loop_run_once(l, 100), 1);
+	ck_assert_int_ge(other.calls, 1);
+	ck_assert_int_eq(s.calls, strcmp(backend_at(_i), "epoll") != 0);
+	close(p[1]);
+	pipe_close(q);
+	loop_free(l);
+}
+END_TEST
+
 /** Two readable pipes whose callbacks interfere with each other. */
 struct pair {
 	int p[2][2];
@@ -769,6 +800,7 @@ static Suite *loop_suite(void)
 	tcase_add_loop_test(tc, test_hangup, 0, n);
 	tcase_add_loop_test(tc, test_broken_pipe_writer, 0, n);
 	tcase_add_loop_test(tc, test_del_after_close, 0, n);
+	tcase_add_loop_test(tc, test_closed_without_del, 0, n);
 	tcase_add_loop_test(tc, test_delete_during_dispatch, 0, n);
 	tcase_add_loop_test(tc, test_fd_reuse_during_dispatch, 0, n);
 	tcase_add_loop_test(tc, test_high_fd, 0, n);
