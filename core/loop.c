@@ -596,7 +596,7 @@ static void signal_readable(struct loop *l, int fd, unsigned events, void *arg)
 		if (n < 0 && errno == EINTR)
 			continue;
 		for (ssize_t i = 0; i < n; i++) {
-			const struct loop_sig *s = &l->sigs[buf[i] % NSIG];
+			const struct loop_sig *s = &l->sigs[buf[i] < NSIG ? buf[i] : 0];
 
 			if (s->cb)
 				s->cb(l, buf[i], s->arg);
