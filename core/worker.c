@@ -4,6 +4,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -23,6 +24,8 @@
 #define ACCEPT_BATCH 64
 /* How long a listener rests after EMFILE/ENFILE. */
 #define ACCEPT_PAUSE_MS 250
+/* How often ended bursts of refusals are summarised in the log. */
+#define REFUSAL_FLUSH_MS 1000
 
 /** A listener as this worker serves it. */
 struct wlisten {
@@ -156,6 +159,7 @@ static int watch_listeners(void)
 		struct wlisten *w = &wk.wl[wk.nwl];
 		loop_fd_cb *cb = sl->mode == LISTEN_DGRAM ? dgram_readable : accept_ready;
 		void *arg = sl->mode == LISTEN_DGRAM ? (void *)sl : (void *)w;
+		int fl;
 
 		if (!sl->ls)
 			continue;
@@ -165,6 +169,11 @@ static int watch_listeners(void)
 		}
 		w->sl = sl;
 		w->fd = sl->ls->fd;
+		/* A wait-style child of an older configuration may have
+		 * left the shared socket blocking. */
+		fl = fcntl(w->fd, F_GETFL);
+		if (fl >= 0 && !(fl & O_NONBLOCK))
+			fcntl(w->fd, F_SETFL, fl | O_NONBLOCK);
 		if (loop_add(wk.loop, w->fd, LOOP_IN | LOOP_EXCLUSIVE, cb, arg) < 0) {
 			log_errno(sl->svc->name, "loop_add (listener)", errno);
 			return -1;
@@ -173,6 +182,18 @@ static int watch_listeners(void)
 		wk.nwl++;
 	}
 	return 0;
+}
+
+/* Once a second: report refusal bursts that have ended. */
+static void refusals_flush(struct loop *l, void *arg)
+{
+	uint64_t now = loop_now(l);
+
+	for (size_t i = 0; i < wk.rc->nsvcs; i++)
+		if (wk.rc->svcs[i].access)
+			access_log_flush(wk.rc->svcs[i].access, now);
+	if (!loop_timer_add(l, REFUSAL_FLUSH_MS, refusals_flush, NULL))
+		log_errno(NULL, "loop_timer_add", errno);
 }
 
 /* Grace time over: close what is left and exit. */
@@ -257,6 +278,7 @@ void worker_run(struct runconf *rc, struct loop *parent)
 	}
 	if (watch_listeners() < 0)
 		_exit(1);
+	loop_timer_add(wk.loop, REFUSAL_FLUSH_MS, refusals_flush, NULL);
 	if (loop_run(wk.loop) < 0)
 		log_errno(NULL, "event loop", errno);
 	_exit(1);
