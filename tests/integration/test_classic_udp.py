@@ -10,6 +10,7 @@ import struct
 import sys
 import time
 
+sys.dont_write_bytecode = True  # nothing written into the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
 from harness import (ECHO, DISCARD, CHARGEN, DAYTIME, TIME, HOSTS,  # noqa: E402
