@@ -17,6 +17,7 @@ http_module_cppflags = $(AM_CPPFLAGS) -D_GNU_SOURCE \
 	-DSUPERD_VERSION='"$(PACKAGE_VERSION)"'
 
 pkglib_LTLIBRARIES += http.la
+EXTRA_DIST += modules/http/README.md
 http_la_SOURCES = $(http_module_sources)
 http_la_CPPFLAGS = $(http_module_cppflags)
 http_la_LDFLAGS = $(superd_module_ldflags)

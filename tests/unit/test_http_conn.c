@@ -489,6 +489,51 @@ START_TEST(test_access_log)
 }
 END_TEST
 
+/* A cached file changes: the next second's request sees it. */
+START_TEST(test_cache_one_second)
+{
+	struct fake_conn *c = conn();
+	char *r;
+
+	r = ask(c, "GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n");
+	ck_assert_ptr_nonnull(strstr(r, "hello, world"));
+	put_file("hello.txt", "changed!\n");
+	usleep(1100 * 1000);
+	r = ask(c, "GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n");
+	ck_assert_msg(strstr(r, "\r\n\r\nchanged!\n"), "%s", r);
+	ck_assert_ptr_nonnull(strstr(r, "Content-Length: 9\r\n"));
+	/* removed: 404 after at most a second */
+	r = ask(c, "GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n");
+	snprintf(yaml, sizeof(yaml), "%s/hello.txt", root);
+	ck_assert_int_eq(unlink(yaml), 0);
+	usleep(1100 * 1000);
+	ck_assert(starts(ask(c, "GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n"),
+	                 "HTTP/1.1 404 "));
+	fake_close(c);
+}
+END_TEST
+
+/* With cache: false every request reads the disk. */
+START_TEST(test_cache_off)
+{
+	struct fake_conn *c;
+
+	superd_module.destroy(inst);
+	fake_service_free(svc);
+	configure("cache: false\n");
+	c = conn();
+	ask(c, "GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n");
+	put_file("hello.txt", "new\n");
+	ck_assert_ptr_nonnull(strstr(ask(c, "GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n"),
+	                             "\r\n\r\nnew\n"));
+	ask(c, "GET /list/ HTTP/1.1\r\nHost: a\r\n\r\n");
+	put_file("list/new.txt", "n");
+	ck_assert_ptr_nonnull(strstr(ask(c, "GET /list/ HTTP/1.1\r\nHost: a\r\n\r\n"),
+	                             "./new.txt"));
+	fake_close(c);
+}
+END_TEST
+
 START_TEST(test_bad_options)
 {
 	void *i2 = NULL;
@@ -534,6 +579,8 @@ int main(void)
 	tcase_add_test(tc, test_keepalive_timeout);
 	tcase_add_test(tc, test_fresh_idle_connection);
 	tcase_add_test(tc, test_access_log);
+	tcase_add_test(tc, test_cache_one_second);
+	tcase_add_test(tc, test_cache_off);
 	tcase_add_test(tc, test_bad_options);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
