@@ -112,6 +112,7 @@ services:
   keep:
     module: echo
     listen: "127.0.0.1:{port0}"
+    protocol: [tcp, udp]
   gone:
     module: daytime
     listen: "127.0.0.1:{port1}"
@@ -124,6 +125,7 @@ services:
   keep:
     module: echo
     listen: "127.0.0.1:{port0}"
+    protocol: [tcp, udp]
   new:
     module: time
     listen: "127.0.0.1:{port2}"
@@ -135,7 +137,9 @@ def reload_good_file(backend):
     with h.Superd(RELOAD_A, backend=backend) as s:
         old_workers = s.wait_workers(2)
         keep = h.listen_inodes(s.port(0))
+        keep_udp = h.listen_inodes(s.port(0), "udp")
         h.eq(len(keep), 1, "listening sockets on the kept port")
+        h.eq(len(keep_udp), 1, "UDP sockets on the kept port")
         h.check(keep <= h.socket_inodes(s.pid), "the master should hold the listener")
         c = h.connect("127.0.0.1", s.port(0))
         try:
@@ -148,6 +152,9 @@ def reload_good_file(backend):
             h.wait_until(lambda: not s._accepts("127.0.0.1", s.port(1)), 5,
                          what="the removed listener to close (port %d)" % s.port(1))
             h.eq(h.listen_inodes(s.port(0)), keep, "the kept listener's socket inode")
+            h.eq(h.listen_inodes(s.port(0), "udp"), keep_udp, "the kept UDP socket's inode")
+            h.eq(h.udp_exchange("127.0.0.1", s.port(0), b"udp after reload"),
+                 b"udp after reload", "UDP echo after reload")
             h.check(keep <= h.socket_inodes(s.pid), "the master still holds the kept listener")
             h.check(h.tcp_exchange("127.0.0.1", s.port(2), b"", half_close=False,
                                    timeout=3).__len__() == 4, "the new time service answers")
@@ -176,7 +183,7 @@ def reload_bad_file_changes_nothing(backend):
         mark = s.log_mark()
         s.reload(RELOAD_B + "    bogus_key: 1\n")
         m = s.wait_log(r"%s:(\d+):(\d+): " % s.config_path, timeout=5, since=mark)
-        h.eq(int(m.group(1)), 10, "line of the error in the log")
+        h.eq(int(m.group(1)), 11, "line of the error in the log")
         time.sleep(0.3)
         h.eq(s.workers(), workers, "workers after a refused reload")
         h.eq((h.listen_inodes(s.port(0)), h.listen_inodes(s.port(1))), inodes,
