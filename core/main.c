@@ -2,7 +2,7 @@
  * main.c - superd's command line: run, check (-t), detach (-d), version,
  * help.  See the contract's "Command line" section.
  */
-#include <config.h>
+#include "config.h" /* PACKAGE_VERSION comes from -D (no autoconf header) */
 
 #include <signal.h>
 #include <stdio.h>
