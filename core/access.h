@@ -51,7 +51,11 @@ struct access_svc *access_svc_new(struct access_shared *sh,
                                   const struct service_conf *conf);
 void access_svc_free(struct access_svc *a);
 
-/** Allow/deny only (an IPv4 client on a dual-stack socket matches IPv4 rules). */
+/**
+ * Allow/deny only (an IPv4 client on a dual-stack socket matches IPv4
+ * rules).  A UNIX-socket client has no address: rules do not apply to it
+ * (file permissions do), nor does per_source.
+ */
 int access_allowed(const struct access_svc *a, const struct sockaddr *peer);
 
 /**
