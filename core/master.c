@@ -65,6 +65,7 @@ static struct {
 	struct gen *gens;           /**< every generation still alive */
 	struct access_shared *access;
 	int stopping;
+	int daemonize;              /**< -d: stderr logging goes to syslog */
 } ms;
 
 static void spawn_worker(struct wslot *s);
@@ -291,9 +292,27 @@ static void diag_to_log(const char *line)
 	log_msg(SUPERD_LOG_ERROR, NULL, "%s", line);
 }
 
-/* Apply the global settings that can change on reload. */
-static void apply_globals(const struct config *cfg)
+/* Open the log as configured (syslog instead of stderr when detached). */
+static void open_log(const struct config *cfg)
 {
+	enum log_target target = cfg->global.log;
+
+	if (ms.daemonize && target == LOG_TO_STDERR)
+		target = LOG_TO_SYSLOG;
+	if (log_open(target, cfg->global.log_file, cfg->global.log_level) < 0)
+		log_msg(SUPERD_LOG_ERROR, NULL, "cannot open the log %s: %s",
+		        cfg->global.log_file ? cfg->global.log_file : "",
+		        strerror(errno));
+}
+
+/* Apply the global settings that can change on reload (old: in force). */
+static void apply_globals(const struct config *cfg, const struct config *old)
+{
+	const char *file = cfg->global.log_file ? cfg->global.log_file : "";
+	const char *old_file = old && old->global.log_file ? old->global.log_file : "";
+
+	if (!old || cfg->global.log != old->global.log || strcmp(file, old_file))
+		open_log(cfg);
 	log_set_level(cfg->global.log_level);
 	access_shared_set_global(ms.access, cfg->global.max_connections);
 }
@@ -321,7 +340,7 @@ static void master_reload(void)
 		goto done;
 	}
 	runconf_start(rc);
-	apply_globals(rc->cfg);
+	apply_globals(rc->cfg, old ? old->rc->cfg : NULL);
 	if (old) {
 		/* Close removed sockets before forking: new workers must not
 		 * hold them. */
@@ -393,19 +412,6 @@ static void master_signal(struct loop *l, int signo, void *arg)
 	}
 }
 
-/* Open the log as configured (syslog instead of stderr when detached). */
-static void open_log(const struct config *cfg, int daemonize)
-{
-	enum log_target target = cfg->global.log;
-
-	if (daemonize && target == LOG_TO_STDERR)
-		target = LOG_TO_SYSLOG;
-	if (log_open(target, cfg->global.log_file, cfg->global.log_level) < 0)
-		log_msg(SUPERD_LOG_ERROR, NULL, "cannot open the log %s: %s",
-		        cfg->global.log_file ? cfg->global.log_file : "",
-		        strerror(errno));
-}
-
 /* Everything up to the first workers: 0, or -1 (logged). */
 static int master_setup(struct runconf *rc, int daemonize)
 {
@@ -454,7 +460,8 @@ int master_run(const char *path, int daemonize)
 	rc = runconf_load(path);
 	if (!rc)
 		return 1;
-	open_log(rc->cfg, daemonize);
+	ms.daemonize = daemonize;
+	open_log(rc->cfg);
 	if (master_setup(rc, daemonize) < 0)
 		goto free_rc;
 	ms.cur = gen_start(rc);
