@@ -40,7 +40,8 @@ Superd(config, ...) is a context manager: it writes the config (YAML text or a
 dict, see Superd.__init__ for the {port0}-style placeholders) into a temp dir,
 starts `SUPERD_BIN -f FILE` in its own process group with its stderr in a file
 (s.log_text(), s.wait_log()), waits until every TCP port it was given accepts,
-and on exit sends SIGTERM, waits (bounded), then SIGKILLs the whole group.
+and on exit sends SIGTERM, waits (bounded), then SIGKILLs the whole group;
+a sanitizer report in its log (ASan/UBSan builds) fails the test.
 Nothing a test starts outlives it: an alarm() bounds each file, and its
 handler kills every live superd before exiting with 99.
 """
@@ -549,10 +550,23 @@ def superd_env(backend=None, extra=None):
     return env
 
 
+# A sanitizer's report (ASan, LSan, UBSan builds in CI): always a failure.
+SANITIZER_RX = re.compile(r"ERROR: (Address|Leak|Thread|Memory|UndefinedBehavior)Sanitizer"
+                          r"|runtime error: |SUMMARY: \w+Sanitizer")
+
+
+def check_no_sanitizer_report(text, what):
+    """Fail if text holds a sanitizer report."""
+    m = SANITIZER_RX.search(text or "")
+    if m:
+        start = max(0, text.rfind("\n", 0, max(0, m.start() - 200)))
+        fail("%s: sanitizer report:\n%s" % (what, text[start:start + 3000]))
+
+
 def run_superd(*args, input=None, timeout=10.0, env=None, backend=None, cwd=None):
     """Run superd with args to completion (bounded); a CompletedProcess with
     text stdout/stderr.  A hang is a test failure, and the child's whole
-    process group is killed."""
+    process group is killed; so is a sanitizer report on stderr."""
     cmd = [SUPERD_BIN] + [str(a) for a in args]
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -567,6 +581,7 @@ def run_superd(*args, input=None, timeout=10.0, env=None, backend=None, cwd=None
              % (" ".join(map(str, args)), timeout, short(err[-500:])))
     finally:
         _killpg(p.pid)  # nothing of it may outlive the call
+    check_no_sanitizer_report(err, "superd " + " ".join(map(str, args)))
     return subprocess.CompletedProcess(cmd, p.returncode, out, err)
 
 
@@ -819,6 +834,8 @@ class Superd:
         self.stop()
         if et is not None and not isinstance(ev, Skip):
             sys.stdout.write("---- superd log (%s) tail:\n%s\n" % (self.log_path, self.log_tail()))
+        elif et is None:
+            check_no_sanitizer_report(self.log_text(), "superd's log")
         return False
 
     # -- log
