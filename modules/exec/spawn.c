@@ -157,6 +157,23 @@ static int user_switch_needed(const struct exec_instance *inst)
 	       (geteuid() != inst->ids.uid || getegid() != inst->ids.gid);
 }
 
+/*
+ * glibc keeps signals 32..SIGRTMIN-1 for itself and leaves them out of
+ * sigfillset(); its posix_spawn then leaves them *ignored* in the new
+ * program.  Asking for their default explicitly resets them too.
+ */
+static void sigset_add_reserved(sigset_t *set)
+{
+#ifdef __GLIBC__
+	const unsigned bits = 8 * sizeof(set->__val[0]);
+
+	for (int sig = 32; sig < SIGRTMIN; sig++)
+		set->__val[(sig - 1) / bits] |= 1ul << ((sig - 1) % bits);
+#else
+	(void)set;
+#endif
+}
+
 /* posix_spawn: every fd but 0-2 closed, signals reset, a new session. */
 static pid_t spawn_fast(const struct exec_instance *inst, int fd, int err_w,
                         char **envp)
@@ -168,6 +185,7 @@ static pid_t spawn_fast(const struct exec_instance *inst, int fd, int err_w,
 	int rc;
 
 	sigfillset(&all);
+	sigset_add_reserved(&all);
 	sigemptyset(&none);
 	if ((rc = posix_spawn_file_actions_init(&fa)) != 0)
 		goto out;

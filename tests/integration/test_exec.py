@@ -17,6 +17,7 @@ ENV_SCRIPT = """#!/bin/sh
 env
 echo "FDS: $(ls /proc/self/fd | tr '\\n' ' ')"
 echo "this goes to the log" >&2
+grep -E "^Sig(Ign|Blk)" /proc/self/status
 """
 
 
@@ -67,6 +68,9 @@ services:
                 h.eq(env.get(k), v, "%s from %s" % (k, host))
             h.check(env.get("PATH", "").startswith("/usr/local/sbin:"), "default PATH: %r" % env.get("PATH"))
             h.check("SUPERD_MODULE_PATH" not in env, "superd's own environment leaked")
+            # superd ignores SIGPIPE; the program starts with defaults.
+            h.check("SigIgn:\t0000000000000000" in out, "ignored signals: %r" % out)
+            h.check("SigBlk:\t0000000000000000" in out, "blocked signals: %r" % out)
             fds = re.search(r"FDS: (.*)", out).group(1).split()
             h.eq(fds, ["0", "1", "2", "3"], "open descriptors (3 is ls's own)")
             pass_env = env

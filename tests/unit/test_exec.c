@@ -219,7 +219,8 @@ START_TEST(environment_and_fds)
 {
 	struct superd_service *svc = fake_service("env");
 	struct exec_instance *inst = configure_ok(svc,
-	    "{argv: [/bin/sh, -c, 'env; ls /proc/self/fd; trap'], env: {GREETING: hi there}}");
+	    "{argv: [/bin/sh, -c, 'env; ls /proc/self/fd; trap; "
+	    "grep -E \"^Sig(Ign|Blk)\" /proc/self/status'], env: {GREETING: hi there}}");
 	struct fake_conn *c;
 	char buf[4096], want[128];
 	int sv[2];
@@ -244,6 +245,9 @@ START_TEST(environment_and_fds)
 	ck_assert_msg(!strstr(buf, "\n4\n"), "%s", buf);
 	/* No trap is set: the signal dispositions came back to default. */
 	ck_assert_msg(!strstr(buf, "trap --"), "%s", buf);
+	/* The test ignores SIGPIPE (as superd does): the program must not. */
+	ck_assert_msg(strstr(buf, "SigIgn:\t0000000000000000\n"), "%s", buf);
+	ck_assert_msg(strstr(buf, "SigBlk:\t0000000000000000\n"), "%s", buf);
 	ck_assert_str_eq(c->note, "exit 0");
 	fake_close(c);
 	close(sv[1]);
