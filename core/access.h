@@ -77,8 +77,11 @@ void access_release(struct access_svc *a, const struct sockaddr *peer);
 void access_reap(struct access_shared *sh, pid_t pid);
 
 /**
- * Check a datagram: reflection guard, rules, per-source datagram rate
- * (rate_per_source, else a built-in cap).  Takes no slot.
+ * Check a datagram: reflection guard (source port < 1024, 0.0.0.0/8,
+ * 255.255.255.255, 224.0.0.0/4, ff00::/8, ::, IPv4-mapped alike), rules,
+ * the service's `rate` (each datagram counts as a request), then the
+ * per-source datagram rate (rate_per_source, else 1000/s per address).
+ * Takes no slot.
  */
 enum access_verdict access_datagram(struct access_svc *a,
                                     const struct sockaddr *peer, uint64_t now_ms);
