@@ -308,6 +308,88 @@ START_TEST(limits_across_fork)
 }
 END_TEST
 
+/*
+ * The per-source table under concurrency: 4 processes admit and release,
+ * half the time one of 64 hot addresses, else one of 30000 cold ones (so
+ * entries are re-keyed all the time), with per_source 2; a shared array
+ * of per-address holders (kept by the test) must never pass 2.
+ */
+#define RACE_KEYS 30064 /* 64 hot addresses, 30000 cold ones */
+
+struct source_race {
+	int held[RACE_KEYS];
+	int over;
+	int admitted;
+};
+
+static void source_race_child(struct access_svc *a, struct source_race *r, int id)
+{
+	struct sockaddr_storage p;
+	unsigned seed = (unsigned)id * 7919u + 1;
+	char ip[32];
+	int i;
+
+	for (i = 0; i < 20000; i++) {
+		unsigned x = (seed = seed * 1103515245u + 12345u) >> 8;
+		int k = x & 1 ? (int)(x >> 1) % 64 : 64 + (int)(x >> 1) % 30000;
+
+		snprintf(ip, sizeof(ip), "10.%d.%d.%d", k >> 16, (k >> 8) & 255, k & 255);
+		p = peer(ip, 2000);
+		if (access_admit(a, SA(p), (uint64_t)i) != ACCESS_OK)
+			continue;
+		if (__atomic_add_fetch(&r->held[k], 1, __ATOMIC_SEQ_CST) > 2)
+			__atomic_store_n(&r->over, 1, __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(&r->admitted, 1, __ATOMIC_SEQ_CST);
+		__atomic_sub_fetch(&r->held[k], 1, __ATOMIC_SEQ_CST);
+		access_release(a, SA(p));
+	}
+	_exit(0);
+}
+
+START_TEST(per_source_concurrent_rekeying)
+{
+	struct access_shared *sh = access_shared_new(0);
+	struct test_svc t;
+	struct access_svc *a;
+	struct source_race *r;
+	int i, status;
+
+	svc_conf(&t, "srcrace", NULL, NULL)->per_source = 2;
+	a = access_svc_new(sh, &t.conf);
+	r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(r, MAP_FAILED);
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < 4; i++) {
+		pid_t pid = fork();
+
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0)
+			source_race_child(a, r, i);
+	}
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_gt(wait(&status), 0);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	ck_assert_int_eq(r->over, 0);
+	ck_assert_int_gt(r->admitted, 40000);
+	ck_assert_uint_eq(access_count_service(a), 0);
+	/* Every entry's count came back to 0: each address admits 2 again. */
+	for (i = 0; i < 64; i++) {
+		struct sockaddr_storage p;
+		char ip[32];
+
+		snprintf(ip, sizeof(ip), "10.%d.%d.%d", i >> 16, (i >> 8) & 255, i & 255);
+		p = peer(ip, 2000);
+		ck_assert_int_eq(access_admit(a, SA(p), 1), ACCESS_OK);
+		ck_assert_int_eq(access_admit(a, SA(p), 1), ACCESS_OK);
+		ck_assert_int_eq(access_admit(a, SA(p), 1), ACCESS_LIMIT_SOURCE);
+	}
+	munmap(r, sizeof(*r));
+	access_svc_free(a);
+	access_shared_free(sh);
+}
+END_TEST
+
 /* A child admits and dies without releasing (a crashed worker). */
 static pid_t crash_holding(struct access_svc *a, const char *ip, int n)
 {
@@ -588,6 +670,7 @@ static Suite *access_suite(void)
 	tcase_add_test(tc, per_source_table_reuse);
 	tcase_add_test(tc, limits_across_fork);
 	tcase_add_test(tc, dead_process_slots_come_back);
+	tcase_add_test(tc, per_source_concurrent_rekeying);
 	tcase_add_test(tc, rate_sheds_then_recovers);
 	tcase_add_test(tc, rate_per_source);
 	tcase_add_test(tc, reflection_guard);
