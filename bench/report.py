@@ -136,6 +136,41 @@ def latency_table(t):
     return out
 
 
+def memtrace_table(dirs):
+    """superd's processes: VmHWM / VmRSS after each scenario (first run)."""
+    rows = []
+    for d in dirs[:1]:
+        try:
+            with open(os.path.join(d, "memtrace.tsv")) as f:
+                rows = [ln.rstrip("\n").split("\t") for ln in f if ln.startswith(("start", "tcp",
+                        "udp", "http"))]
+        except OSError:
+            return []
+    rows = [r for r in rows if len(r) == 6 and r[1] == "superd"]
+    if not rows:
+        return []
+    procs = []
+    for r in rows:
+        if (r[2], r[3]) not in procs:
+            procs.append((r[2], r[3]))
+    out = ["### superd's memory after each scenario: VmHWM / VmRSS (MB)", "",
+           "| after | " + " | ".join("%s %s" % p for p in procs) + " |",
+           "|---|" + "---|" * len(procs)]
+    scens = []
+    for r in rows:
+        if r[0] not in scens:
+            scens.append(r[0])
+    for s in scens:
+        cells = []
+        for p in procs:
+            m = [r for r in rows if r[0] == s and (r[2], r[3]) == p]
+            cells.append("%.1f / %.1f" % (int(m[0][4] or 0) / 1024, int(m[0][5] or 0) / 1024)
+                         if m else "—")
+        out.append("| %s | %s |" % (s, " | ".join(cells)))
+    out.append("")
+    return out
+
+
 def memory_table(mem):
     out = ["### Memory (VmHWM at the end of the run)", "",
            "| server | process | pid | VmHWM |", "|---|---|---|---|"]
@@ -228,6 +263,7 @@ def main():
                             key=per_core)
     out += latency_table(t)
     out += memory_table(mem)
+    out += memtrace_table(dirs)
     print("\n".join(out))
     return 0
 

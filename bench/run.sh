@@ -469,7 +469,23 @@ run_all() {
 				measure "$scen" "${list[$(((i + rep - 1) % n))]}" "$rep"
 			done
 		done
+		memory_trace "$scen"
 	done <<<"$SCENARIOS"
+}
+
+# After scenario $1: VmHWM and VmRSS (kB) of every server process, to see
+# which scenario makes a process grow: "scen name role pid hwm rss" lines.
+memory_trace() {
+	local name pg pid
+	for name in "${AVAILABLE[@]}"; do
+		pg=$(eval echo "\$PID_${name//-/_}")
+		for pid in $pg $(cat /proc/"$pg"/task/*/children 2>/dev/null); do
+			[ -r "/proc/$pid/status" ] || continue
+			awk -v s="$1" -v n="$name" -v r="$([ "$pid" = "$pg" ] && echo main || echo worker)" \
+				-v p="$pid" '/^VmHWM:/ { h = $2 } /^VmRSS:/ { m = $2 }
+				END { printf "%s\t%s\t%s\t%s\t%s\t%s\n", s, n, r, p, h, m }' "/proc/$pid/status"
+		done
+	done >>"$OUT/memtrace.tsv"
 }
 
 # VmHWM (kB) of a process and its children: "name role pid kB" lines.
@@ -489,6 +505,7 @@ memory() {
 
 : >"$OUT/results.tsv"
 : >"$OUT/raw.log"
+: >"$OUT/memtrace.tsv"
 {
 	echo "date: $(date -u '+%Y-%m-%d %H:%M:%SZ')"
 	echo "kernel: $(uname -r), cpus: $(nproc)"
@@ -497,6 +514,7 @@ memory() {
 } >"$OUT/meta.txt"
 start_peers
 [ "${#AVAILABLE[@]}" -gt 0 ] || { log "run.sh: no server to measure"; exit 1; }
+memory_trace start
 run_all
 memory
 python3 "$HERE/report.py" "$OUT" | tee "$OUT/report.md"
