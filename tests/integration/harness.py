@@ -974,13 +974,30 @@ def test(backends=False, only=None):
     return register
 
 
+_tracked_pids = []
+
+
+def track_pid(pid):
+    """Have kill_all() (end of each test, time limit) SIGKILL pid and its
+    children too: for processes outside a Superd's group (superd -d)."""
+    _tracked_pids.append(pid)
+
+
 def kill_all():
-    """SIGKILL every superd process group still running (timeout path)."""
+    """SIGKILL every superd process group still running, and every tracked
+    pid with its children (end of each test, timeout path)."""
     for s in list(_live):
         try:
             os.killpg(s.pid, signal.SIGKILL)
         except OSError:
             pass
+    while _tracked_pids:
+        pid = _tracked_pids.pop()
+        for p in [pid] + (children_of(pid) if proc_alive(pid) else []):
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
 
 
 def _on_alarm(signo, frame):

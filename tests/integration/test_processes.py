@@ -300,6 +300,7 @@ services:
         h.wait_until(lambda: os.path.exists(pidfile) and open(pidfile).read().strip(), 5,
                      what="the pid file")
         pid = int(open(pidfile).read().strip())
+        h.track_pid(pid)
         h.check(h.proc_alive(pid), "the pid in the pid file is not running")
         h.wait_until(lambda: echo_ok(port), 5, what="echo from the daemon")
         h.check(os.getsid(pid) == pid or os.getsid(pid) != os.getsid(0),
