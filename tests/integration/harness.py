@@ -993,11 +993,23 @@ def kill_all():
             pass
     while _tracked_pids:
         pid = _tracked_pids.pop()
-        for p in [pid] + (children_of(pid) if proc_alive(pid) else []):
+        if not _is_superd(pid):
+            continue  # gone (its pid may even be reused): leave it alone
+        for p in [pid] + children_of(pid):
             try:
                 os.kill(p, signal.SIGKILL)
             except OSError:
                 pass
+
+
+def _is_superd(pid):
+    """Is pid a live process running SUPERD_BIN?"""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            argv0 = f.read().split(b"\0")[0].decode(errors="replace")
+    except OSError:
+        return False
+    return proc_alive(pid) and os.path.basename(argv0) == os.path.basename(SUPERD_BIN)
 
 
 def _on_alarm(signo, frame):
