@@ -82,7 +82,7 @@ def killed_worker_is_logged_and_replaced(backend):
         for i in range(50):
             h.check(echo_ok(s.port(0), b"after kill %d" % i),
                     "echo %d right after a worker was killed" % i)
-        s.wait_log(r"\b%d\b" % victim, timeout=5, since=mark)
+        s.wait_log(r"(?i)worker\D*\b%d\b.*(signal|kill)" % victim, timeout=5, since=mark)
         after = h.wait_until(lambda: (lambda w: w if len(w) == 2 and victim not in w else None)
                              (s.workers()), 5,
                              what="a replacement worker (have %s)" % s.workers())
