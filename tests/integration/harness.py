@@ -44,10 +44,25 @@ and on exit sends SIGTERM, waits (bounded), then SIGKILLs the whole group;
 a sanitizer report in its log (ASan/UBSan builds) fails the test.
 Nothing a test starts outlives it: an alarm() bounds each file, and its
 handler kills every live superd before exiting with 99.
+
+What else is here (each has its own docstring):
+  outcomes   skip(why), fail(msg), eq(got, want, what), check(cond, msg),
+             wait_until(pred, timeout), Skip, HarnessError
+  ports      free_port("tcp"|"udp"|"both")
+  sockets    connect(host, port, source=), recv_all, recv_exact, is_closed,
+             tcp_exchange(host, port, data, half_close, timeout, source=),
+             udp_socket, udp_exchange(host, port, data, timeout, source=)
+  protocols  rfc868_now, chargen_line/chargen_stream/chargen_valid_udp,
+             check_time_reply, check_daytime_reply, check_chargen_stream,
+             FIVE/classic(backend): the five services on ports 0-4
+  /proc      children_of, proc_alive, socket_inodes, listen_inodes, vm_hwm_kb
+  superd     run_superd(*args), config_file(text), check_config(text),
+             Superd(...): .pid .port(i) .path(rel) .reload(config) .signal(sig)
+             .workers() .wait_workers(n) .log_text() .log_mark() .wait_log(rx)
+             .log_lines(rx) .stop(sig) .wait_exit() .alive(); track_pid(pid)
+  running    test(backends=, only=), backends(), main(timeout), raise_nofile
 """
 
-import errno
-import fnmatch
 import json
 import os
 import random
