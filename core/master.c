@@ -123,8 +123,9 @@ static void worker_exited(pid_t pid, int status, void *arg)
 		return;
 	}
 	s->crashes = now - s->started_ms < MASTER_CRASH_MS ? s->crashes + 1 : 0;
-	if (s->crashes)
-		delay = (uint64_t)100 << (s->crashes < 8 ? s->crashes - 1 : 7);
+	if (s->crashes > MASTER_CRASH_FREE)
+		delay = (uint64_t)100 << (s->crashes - MASTER_CRASH_FREE < 8
+		                              ? s->crashes - MASTER_CRASH_FREE - 1 : 7);
 	if (delay > MASTER_BACKOFF_MAX_MS)
 		delay = MASTER_BACKOFF_MAX_MS;
 	log_msg(SUPERD_LOG_ERROR, NULL, "worker %d died: %s; starting a new one%s",

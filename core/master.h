@@ -8,8 +8,10 @@
 
 /** A worker that lived less than this counts as a crash for back-off. */
 #define MASTER_CRASH_MS 1000
+/** Short lives in a row replaced at once, before the back-off starts. */
+#define MASTER_CRASH_FREE 3
 /** Longest wait before replacing a worker that keeps dying. */
-#define MASTER_BACKOFF_MAX_MS 10000
+#define MASTER_BACKOFF_MAX_MS 5000
 /** Slack after the workers' own grace time before they are killed. */
 #define MASTER_KILL_SLACK_MS 2000
 
