@@ -59,9 +59,10 @@ configure_in() {
 do_run() {
 	install_missing $BUILD_PKGS
 	[ -x configure ] || ./autogen.sh
-	[ -f Makefile ] || ./configure --prefix=/usr/local
-	make -j"$JOBS"
-	make install
+	# Out of tree, so a later `./bootstrap.sh test` still finds a clean tree.
+	[ -f _build/run/Makefile ] || configure_in _build/run --prefix=/usr/local
+	make -C _build/run -j"$JOBS"
+	make -C _build/run install
 	echo "bootstrap: starting superd -f etc/superd.yaml (Ctrl-C to stop)"
 	exec /usr/local/sbin/superd -f etc/superd.yaml
 }
@@ -107,10 +108,11 @@ do_test() {
 
 # cat_failed DIR: show the logs of failed tests (CI keeps only the output).
 cat_failed() {
-	for trs in $(grep -l -E '^:test-result: (FAIL|ERROR)' $(find "$1" -name '*.trs') 2>/dev/null); do
-		echo "---- ${trs%.trs}.log"
-		tail -n 80 "${trs%.trs}.log"
-	done
+	find "$1" -name '*.trs' -exec grep -l -E '^:test-result: (FAIL|ERROR)' {} + 2>/dev/null |
+		while read -r trs; do
+			echo "---- ${trs%.trs}.log"
+			tail -n 80 "${trs%.trs}.log"
+		done
 }
 
 case "${1:-}" in
