@@ -211,7 +211,8 @@ int http_listing_build(int dirfd, const char *url_path, size_t url_len,
 		hbuf_free(&names);
 		return -1;
 	}
-	qsort_r(ents, count, sizeof(*ents), entry_cmp, names.p);
+	if (count)
+		qsort_r(ents, count, sizeof(*ents), entry_cmp, names.p);
 	hbuf_reserve(out, 512 + count * 160);
 	hbuf_str(out, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
 	         "<title>Index of ");
