@@ -60,6 +60,7 @@ static void make_tree(void)
 	put_file("list/Z.txt", "zzz");
 	put_dir("list/sub");
 	put_dir("list/Asub");
+	put_dir("empty");
 	snprintf(p, sizeof(p), "%s/secret", base);
 	close(open(p, O_CREAT | O_WRONLY, 0644));
 	snprintf(p, sizeof(p), "%s/escape", root);
@@ -308,6 +309,9 @@ START_TEST(test_listing)
 	ck_assert_ptr_nonnull(strstr(r, ">3</td>")); /* Z.txt's size */
 	r = ask(c, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
 	ck_assert_ptr_null(strstr(r, "href=\"../\"")); /* none at the root */
+	r = ask(c, "GET /empty/ HTTP/1.1\r\nHost: a\r\n\r\n");
+	ck_assert(starts(r, "HTTP/1.1 200 ")); /* no entries: still a page */
+	ck_assert_ptr_nonnull(strstr(r, "href=\"../\""));
 	r = ask(c, "HEAD /list/ HTTP/1.1\r\nHost: a\r\n\r\n");
 	ck_assert(!strcmp(r + strlen(r) - 4, "\r\n\r\n"));
 	fake_close(c);
