@@ -655,11 +655,14 @@ class Superd:
     files: {relative name: text} written into the temp dir before start.
     expect_exit: start() does not wait for ports and the caller checks
       s.proc itself (for files superd must refuse at start).
+    check_exit: when the `with` block ends without an exception and superd
+      is still running, the SIGTERM the harness sends must make it exit 0
+      within stop_timeout (a crash or hang at shutdown fails the test).
     """
 
     def __init__(self, config, backend=None, wait_tcp=None, udp_only=(), args=(),
-                 env=None, files=None, start_timeout=10.0, stop_timeout=10.0,
-                 expect_exit=False):
+                 env=None, files=None, start_timeout=10.0, stop_timeout=15.0,
+                 expect_exit=False, check_exit=True):
         self.tmp = tempfile.mkdtemp(prefix="superd-it-")
         _temp_dirs.append(self.tmp)
         self.backend = backend
@@ -689,6 +692,7 @@ class Superd:
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
         self.expect_exit = expect_exit
+        self.check_exit = check_exit and not expect_exit
         self.proc = None
         self.returncode = None
         self.stop_seconds = None
@@ -846,11 +850,18 @@ class Superd:
             raise
 
     def __exit__(self, et, ev, tb):
+        was_running = self.alive()
         self.stop()
         if et is not None and not isinstance(ev, Skip):
             sys.stdout.write("---- superd log (%s) tail:\n%s\n" % (self.log_path, self.log_tail()))
         elif et is None:
             check_no_sanitizer_report(self.log_text(), "superd's log")
+            if was_running and self.check_exit and (self.stop_seconds is None or
+                                                    self.returncode != 0):
+                fail("superd did not exit 0 on SIGTERM at the end of the test (status %s, %s);"
+                     " log tail:\n%s" % (self.returncode, "exited" if self.stop_seconds
+                                          is not None else "killed after %.0fs" %
+                                          self.stop_timeout, self.log_tail()))
         return False
 
     # -- log

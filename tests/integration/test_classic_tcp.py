@@ -224,7 +224,18 @@ services:
 """
     with h.Superd(conf, backend=backend, wait_tcp=[]) as s:
         path = s.path("echo.sock")
-        h.wait_until(lambda: os.path.exists(path), 5, what=path)
+
+        def accepts(p):
+            u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                u.connect(p)
+                return True
+            except OSError:  # not there yet, or bound but not listening yet
+                return False
+            finally:
+                u.close()
+        for p in (path, s.path("daytime.sock")):
+            h.wait_until(lambda: accepts(p), 5, what="a listener on " + p)
 
         def ask(p, data):
             u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
