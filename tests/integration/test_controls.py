@@ -6,6 +6,7 @@ that sheds and recovers, refusals logged once per burst, idle timeouts,
 enabled: false, and for UDP: allow/deny, the per-source rate and the
 reflection guard."""
 
+import re
 import socket
 import threading
 import time
@@ -61,7 +62,8 @@ def allow_and_deny(backend):
         h.check(not ok("127.0.0.1", p, "127.0.0.3"), "127.0.0.3 is denied")
         h.check(not ok("127.0.0.1", p, "127.0.0.100"), "127.0.0.100 is in a denied /26")
         h.check(ok("127.0.0.1", p, "127.0.0.128"), "127.0.0.128 is allowed")
-        s.wait_log(r"echo: refused 127\.0\.0\.3 port \d+: denied")
+        # The first of the burst is logged: which one depends on the workers.
+        s.wait_log(r"echo: refused 127\.0\.0\.(3|100) port \d+: denied")
 
 
 @h.test(backends=True)
@@ -74,6 +76,15 @@ def ipv4_client_on_dual_stack_matches_ipv4_rules(backend):
         h.check(not ok("::1", p), "::1 denied")
 
 
+def refusals_reported(s):
+    """(first-of-burst lines, refusals they and the summaries account for)."""
+    firsts = s.log_lines(r"refused 127\.0\.0\.3 port")
+    more = sum(int(m.group(1)) for m in
+               (re.search(r"(\d+) more connections refused \(denied", l)
+                for l in s.log_lines(r"more connections refused")) if m)
+    return len(firsts), len(firsts) + more
+
+
 @h.test(backends=True)
 def refusals_logged_once_per_burst(backend):
     with h.Superd(echo_conf("    deny: [127.0.0.3]", workers=3), backend=backend) as s:
@@ -81,11 +92,16 @@ def refusals_logged_once_per_burst(backend):
         for _ in range(30):
             h.check(not ok("127.0.0.1", p, "127.0.0.3"), "denied")
         time.sleep(0.3)
-        h.eq(len(s.log_lines(r"refused 127\.0\.0\.3")), 1, "one line for a burst of 30")
+        h.eq(refusals_reported(s)[0], 1, "one line for a burst of 30")
         time.sleep(1.2)  # the burst is over; the next refusal starts a new one
         h.check(not ok("127.0.0.1", p, "127.0.0.3"), "denied")
-        s.wait_log(r"29 more connections refused \(denied")
-        h.eq(len(s.log_lines(r"refused 127\.0\.0\.3")), 2, "one line per burst")
+        # Every refusal is accounted for, in a handful of lines (a loaded
+        # machine may split a burst where it paused for a second).
+        h.wait_until(lambda: refusals_reported(s)[1] == 31, 5,
+                     what="31 refusals reported: %s" % (refusals_reported(s),))
+        firsts = refusals_reported(s)[0]
+        h.check(2 <= firsts <= 4, "%d first-of-burst lines" % firsts)
+        h.check(len(s.log_lines(r"echo: ")) < 12, "no log flood")
 
 
 @h.test(backends=True)
