@@ -80,6 +80,26 @@ services:
 
 
 @h.test(backends=True)
+def unix_socket_program(backend):
+    with h.Superd("""
+services:
+  env:
+    module: exec
+    listen: "unix:{tmp}/exec.sock"
+    options: {argv: [/bin/sh, -c, "echo PROTO=$PROTO; echo IP=$TCPREMOTEIP; cat"]}
+""", backend=backend, wait_tcp=[]) as s:
+        path = s.path("exec.sock")
+        h.wait_until(lambda: os.path.exists(path), 5, what="the UNIX socket")
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.settimeout(5)
+        c.connect(path)
+        c.sendall(b"through\n")
+        c.shutdown(socket.SHUT_WR)
+        h.eq(h.recv_all(c), b"PROTO=UNIX\nIP=\nthrough\n")
+        c.close()
+
+
+@h.test(backends=True)
 def hundred_concurrent(backend):
     with h.Superd("""
 global: {workers: 2}
