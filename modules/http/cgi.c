@@ -165,28 +165,43 @@ static void err_flush_line(struct cgi_job *job)
 	job->errlen = 0;
 }
 
+/* Read what stderr has into the log; at EOF (or when final) close it. */
+static void err_drain(struct cgi_job *job, int final)
+{
+	char buf[4096];
+
+	for (int rounds = 0; rounds < 16; rounds++) {
+		ssize_t n = read(job->err_fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			if (!final)
+				return;
+			break;
+		}
+		if (n <= 0)
+			break; /* EOF or an error: done */
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] == '\n' || job->errlen == sizeof(job->errline))
+				err_flush_line(job);
+			if (buf[i] != '\n' && buf[i] != '\r')
+				job->errline[job->errlen++] = buf[i];
+		}
+		if (!final)
+			return;
+	}
+	err_flush_line(job);
+	watch_drop(job, &job->err_w);
+	fd_close(&job->err_fd);
+}
+
 static void err_readable(int fd, unsigned events, void *arg)
 {
 	struct cgi_job *job = arg;
-	char buf[4096];
-	ssize_t n;
 
-	n = read(fd, buf, sizeof(buf));
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
-	if (n <= 0) {
-		err_flush_line(job);
-		watch_drop(job, &job->err_w);
-		fd_close(&job->err_fd);
-		job_maybe_free(job);
-		return;
-	}
-	for (ssize_t i = 0; i < n; i++) {
-		if (buf[i] == '\n' || job->errlen == sizeof(job->errline))
-			err_flush_line(job);
-		if (buf[i] != '\n' && buf[i] != '\r')
-			job->errline[job->errlen++] = buf[i];
-	}
+	err_drain(job, 0);
+	job_maybe_free(job);
 }
 
 /* --- the request body, towards the script --- */
@@ -510,6 +525,10 @@ static void child_exited(pid_t pid, int status, void *arg)
 	const struct superd_host *h = job->inst->host;
 
 	job->exited = 1;
+	/* what the script wrote is in the pipe; a descendant that keeps
+	   stderr open must not keep the job alive */
+	if (job->err_fd >= 0)
+		err_drain(job, 1);
 	if (WIFEXITED(status) && WEXITSTATUS(status))
 		h->log(job->inst->svc, SUPERD_LOG_INFO, "cgi %s: exit %d",
 		       job->script, WEXITSTATUS(status));
