@@ -125,11 +125,12 @@ def ipv6(backend):
         socket.socket(socket.AF_INET6, socket.SOCK_STREAM).close()
     except OSError:
         h.skip("no IPv6")
-    base = hk.make_root(FILES)
     conf = {"global": {"workers": 1},
             "services": {"web": {"module": "http", "listen": "[::1]:{port0}",
-                                 "options": {"root": base}}}}
-    with h.Superd(conf, backend=backend, wait_tcp=[]) as s:
+                                 "options": {"root": "{tmp}/root"}}}}
+    s = h.Superd(conf, backend=backend, wait_tcp=[])
+    hk.make_root(FILES, s.tmp)
+    with s:
         h.wait_until(lambda: _connects("::1", s.port(0)), what="[::1] listening")
         c = hk.Conn("::1", s.port(0))
         c.send(hk.request("GET", "/a.txt", {"Host": "[::1]"}))
