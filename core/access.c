@@ -252,8 +252,12 @@ static enum access_verdict source_admit(struct access_svc *a, struct ledger *lg,
 		source_unpin(e);
 		return ACCESS_LIMIT_SOURCE;
 	}
-	if (lg && lg->src[e - a->sh->sources] < UINT16_MAX)
-		lg->src[e - a->sh->sources]++;
+	if (lg && lg->src[e - a->sh->sources] < UINT16_MAX) {
+		size_t i = (size_t)(e - a->sh->sources);
+
+		lg->src[i]++;
+		lg->src_pages |= 1u << (i / LEDGER_SRC_PAGE);
+	}
 	return ACCESS_OK;
 }
 

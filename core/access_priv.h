@@ -21,6 +21,8 @@
 #define SUMMARY_EVERY_MS 10000 /* while a burst lasts, one summary this often */
 #define NVERDICTS (ACCESS_REFLECTION + 1)
 #define LEDGERS 256           /* processes admitting at once (workers) */
+#define LEDGER_SRC_PAGE 2048u /* src entries per 4 KiB page (src_pages bit) */
+_Static_assert(SOURCE_ENTRIES / LEDGER_SRC_PAGE <= 32, "src_pages has 32 bits");
 
 #define COUNT_MASK 0xffffffffull
 #define COUNT_LOCKED 0xffffffffull /* entry is being re-keyed */
@@ -65,6 +67,7 @@ struct source_entry {
 struct ledger {
 	_Atomic int owner;                        /**< pid; 0: free */
 	int32_t svc[ACCESS_MAX_SERVICES];         /**< connections per slot */
+	uint32_t src_pages;                       /**< pages of src ever written */
 	uint16_t src[SOURCE_ENTRIES];             /**< pins per source entry */
 };
 

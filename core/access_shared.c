@@ -80,12 +80,18 @@ static void ledger_settle(struct access_shared *sh, struct ledger *lg)
 		lg->svc[i] = 0;
 	}
 	atomic_fetch_sub(&sh->global_conns, total);
+	/* Only pages the owner wrote: reading the others would make them real. */
 	for (i = 0; i < SOURCE_ENTRIES; i++) {
+		if (!(lg->src_pages & (1u << (i / LEDGER_SRC_PAGE)))) {
+			i += LEDGER_SRC_PAGE - 1;
+			continue;
+		}
 		if (!lg->src[i])
 			continue;
 		atomic_fetch_sub(&sh->sources[i].word, lg->src[i]);
 		lg->src[i] = 0;
 	}
+	lg->src_pages = 0;
 	memset(lg->svc, 0, sizeof(lg->svc));
 	atomic_store(&lg->owner, 0);
 }
