@@ -38,9 +38,7 @@ struct refusal_log {
 
 /** A service's shared state, found by name. */
 struct svc_slot {
-	_Atomic uint32_t state;  /**< SLOT_FREE or SLOT_USED (under slots_lock) */
 	uint32_t refs;           /**< access_svc objects bound to it (master) */
-	uint64_t name_hash;      /**< of the full name (names may be truncated) */
 	char name[ACCESS_NAME_MAX];
 	_Atomic uint64_t conns;  /**< open connections */
 	_Atomic uint64_t tat_us; /**< GCRA state of `rate` */
@@ -65,7 +63,6 @@ struct source_entry {
  * when settling it after its death.  Pages are touched only as used.
  */
 struct ledger {
-	_Atomic int owner;                        /**< pid; 0: free */
 	int32_t svc[ACCESS_MAX_SERVICES];         /**< connections per slot */
 	uint32_t src_pages;                       /**< pages of src ever written */
 	uint16_t src[SOURCE_ENTRIES];             /**< pins per source entry */
@@ -77,6 +74,11 @@ struct access_shared {
 	_Atomic uint64_t global_max;  /**< 0: unlimited */
 	_Atomic uint64_t global_conns;
 	_Atomic int slots_lock;
+	/* Scanned often, so kept apart from the big per-slot and per-ledger
+	 * records: a scan then touches a page or two, not every record. */
+	uint8_t slot_used[ACCESS_MAX_SERVICES];   /**< SLOT_FREE/SLOT_USED */
+	uint64_t slot_hash[ACCESS_MAX_SERVICES];  /**< name hash of a used slot */
+	_Atomic int ledger_owner[LEDGERS];        /**< pid; 0: free */
 	_Atomic int locks[SOURCE_LOCKS];
 	struct svc_slot slots[ACCESS_MAX_SERVICES];
 	struct source_entry sources[SOURCE_ENTRIES];

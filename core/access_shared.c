@@ -67,8 +67,9 @@ static void atfork_register(void)
 }
 
 /* Give back everything a dead process held; free its ledger.  Locked. */
-static void ledger_settle(struct access_shared *sh, struct ledger *lg)
+static void ledger_settle(struct access_shared *sh, size_t n)
 {
+	struct ledger *lg = &sh->ledgers[n];
 	uint64_t total = 0;
 	size_t i;
 
@@ -93,7 +94,7 @@ static void ledger_settle(struct access_shared *sh, struct ledger *lg)
 	}
 	lg->src_pages = 0;
 	memset(lg->svc, 0, sizeof(lg->svc));
-	atomic_store(&lg->owner, 0);
+	atomic_store(&sh->ledger_owner[n], 0);
 }
 
 static int pid_gone(int pid)
@@ -117,16 +118,15 @@ struct ledger *access_ledger_mine(struct access_shared *sh)
 	me = (int)getpid();
 	spin_lock(&sh->ledgers_lock);
 	for (i = 0; i < LEDGERS; i++) {
-		struct ledger *lg = &sh->ledgers[i];
-		int owner = atomic_load(&lg->owner);
+		int owner = atomic_load(&sh->ledger_owner[i]);
 
 		if (owner && (owner == me || pid_gone(owner))) {
-			ledger_settle(sh, lg);
+			ledger_settle(sh, i);
 			owner = 0;
 		}
 		if (!owner && !got) {
-			atomic_store(&lg->owner, me);
-			got = lg;
+			atomic_store(&sh->ledger_owner[i], me);
+			got = &sh->ledgers[i];
 		}
 	}
 	spin_unlock(&sh->ledgers_lock);
@@ -143,8 +143,8 @@ void access_reap(struct access_shared *sh, pid_t pid)
 
 	spin_lock(&sh->ledgers_lock);
 	for (i = 0; i < LEDGERS; i++)
-		if (atomic_load(&sh->ledgers[i].owner) == (int)pid)
-			ledger_settle(sh, &sh->ledgers[i]);
+		if (atomic_load(&sh->ledger_owner[i]) == (int)pid)
+			ledger_settle(sh, i);
 	spin_unlock(&sh->ledgers_lock);
 }
 
@@ -192,13 +192,13 @@ static struct svc_slot *slot_bind(struct access_shared *sh, const char *name)
 	size_t i;
 
 	for (i = 0; i < ACCESS_MAX_SERVICES; i++) {
-		s = &sh->slots[i];
-		if (atomic_load(&s->state) == SLOT_FREE) {
+		if (sh->slot_used[i] == SLOT_FREE) {
 			if (!spare)
-				spare = s;
+				spare = &sh->slots[i];
 			continue;
 		}
-		if (s->name_hash == h && strncmp(s->name, name, ACCESS_NAME_MAX - 1) == 0)
+		s = &sh->slots[i];
+		if (sh->slot_hash[i] == h && strncmp(s->name, name, ACCESS_NAME_MAX - 1) == 0)
 			return s;
 		if (!unused && s->refs == 0 && atomic_load(&s->conns) == 0)
 			unused = s;
@@ -210,9 +210,9 @@ static struct svc_slot *slot_bind(struct access_shared *sh, const char *name)
 	memset(spare->log, 0, sizeof(spare->log));
 	atomic_store(&spare->tat_us, 0);
 	spare->refs = 0;
-	spare->name_hash = h;
 	snprintf(spare->name, sizeof(spare->name), "%s", name);
-	atomic_store(&spare->state, SLOT_USED);
+	sh->slot_hash[spare - sh->slots] = h;
+	sh->slot_used[spare - sh->slots] = SLOT_USED;
 	return spare;
 }
 
