@@ -346,9 +346,16 @@ int exec_open(superd_conn *c, void *instance, void *state)
 		ch->err_fd = -1;
 	}
 	if (h->child_watch(ch->pid, child_exited, ch) < 0) {
+		/* We could never tell when it ends: stop it, refuse the client. */
 		h->log(inst->svc, SUPERD_LOG_ERROR, "pid %ld: cannot watch: %s",
 		       (long)ch->pid, strerror(errno));
-		kill(ch->pid, SIGKILL);
+		kill(-ch->pid, SIGKILL);
+		stderr_close(ch);
+		set_nonblock(fd, 1);
+		ec->child = NULL;
+		free(ch);
+		h->conn_note(c, "exec failed");
+		return -1;
 	}
 	h->pause_read(c, 1);
 	h->set_timeout(c, 0);

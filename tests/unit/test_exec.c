@@ -357,6 +357,44 @@ START_TEST(program_gone_at_run_time)
 }
 END_TEST
 
+static int failing_child_watch(pid_t pid, superd_child_cb *cb, void *arg)
+{
+	errno = ENOMEM;
+	return -1;
+}
+
+/* The host cannot follow the child: it is stopped, the client refused. */
+START_TEST(child_watch_failure)
+{
+	struct superd_service *svc = fake_service("nowatch");
+	struct exec_instance *inst = configure_ok(svc, "argv: [/bin/sleep, '30']");
+	struct superd_host host = *fake_host();
+	struct fake_conn *c;
+	int sv[2], rc = 0, status;
+	pid_t pid;
+
+	host.child_watch = failing_child_watch;
+	inst->host = &host;
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	ck_assert_int_eq(fcntl(sv[0], F_SETFL, O_NONBLOCK), 0);
+	fake_set_next_fd(sv[0]);
+	c = fake_open(M, inst, SUPERD_PROTO_TCP, "127.0.0.1", 5555, &rc);
+	ck_assert_int_eq(rc, -1);
+	ck_assert(fake_log_contains("cannot watch"));
+	ck_assert_str_eq(c->note, "exec failed");
+	ck_assert_uint_eq(fake_watch_count(), 0);
+	ck_assert_int_ne(fcntl(sv[0], F_GETFL) & O_NONBLOCK, 0);
+	pid = waitpid(-1, &status, 0); /* the host's reaper would get it */
+	ck_assert_int_gt(pid, 0);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	fake_close(c);
+	close(sv[0]);
+	close(sv[1]);
+	M->destroy(inst);
+	fake_service_free(svc);
+}
+END_TEST
+
 /* As root, with user: the program runs as that user. */
 START_TEST(runs_as_user)
 {
@@ -432,6 +470,7 @@ static Suite *exec_suite(void)
 	tcase_add_test(tc, killed_program_noted);
 	tcase_add_test(tc, host_closes_first);
 	tcase_add_test(tc, program_gone_at_run_time);
+	tcase_add_test(tc, child_watch_failure);
 	tcase_add_test(tc, runs_as_user);
 	tcase_add_test(tc, serve_hands_over_listener);
 	suite_add_tcase(s, tc);
