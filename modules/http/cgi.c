@@ -377,6 +377,16 @@ static void frame_body(struct cgi_job *job, struct hbuf *b, const char *p,
 	job->sent += n;
 }
 
+static void out_ended(struct cgi_job *job);
+
+/* A response with a Content-Length is over once that much went out. */
+static void out_check_length(struct cgi_job *job)
+{
+	if (job->st && job->head.mode == CGI_OUT_LENGTH &&
+	    job->sent >= job->head.length)
+		out_ended(job); /* the rest of the output, if any, is not read */
+}
+
 /* Output bytes: the header first, then the body. */
 static void out_data(struct cgi_job *job, const char *p, size_t n)
 {
@@ -388,6 +398,7 @@ static void out_data(struct cgi_job *job, const char *p, size_t n)
 		frame_body(job, &st->out, p, n);
 		if (st->out.len)
 			http_flush_head(st);
+		out_check_length(job);
 		return;
 	}
 	hbuf_add(&job->hdr, p, n);
@@ -411,6 +422,7 @@ static void out_data(struct cgi_job *job, const char *p, size_t n)
 	           job->hdr.len - job->head.header_len);
 	hbuf_free(&job->hdr);
 	http_flush_head(st);
+	out_check_length(job);
 }
 
 /* The script closed its stdout: finish the response. */

@@ -402,14 +402,18 @@ static void conn_pause(struct http_conn *st)
 /* The current response ended (see http.h). */
 void http_response_done(struct http_conn *st)
 {
+	const struct superd_host *h = st->inst->host;
+
 	if (st->closing) {
-		st->inst->host->close(st->c);
+		h->close(st->c);
 		return;
 	}
 	if (st->paused) {
 		st->paused = 0;
-		st->inst->host->pause_read(st->c, 0);
+		h->pause_read(st->c, 0);
 	}
+	if (h->pending(st->c) == 0)
+		conn_idle(st); /* else on_drain starts the keep-alive clock */
 }
 
 /* --- requests --- */

@@ -26,6 +26,8 @@ FILES = {
                    'Connection: bogus\\nContent-Type: text/x-made\\n\\ncreated"\n'),
     "redirect.cgi": ("exec", SH + 'printf "Location: http://example.test/x\\n\\n"\n'),
     "len.cgi": ("exec", SH + 'printf "Content-Type: text/plain\\nContent-Length: 5\\n\\nhello"\n'),
+    "lenslow.cgi": ("exec", SH + 'printf "Content-Type: text/plain\\nContent-Length: 5\\n\\nhello"\n'
+                    'exec sleep 20\n'),
     "big.cgi": ("exec", SH + 'printf "Content-Type: application/octet-stream\\n\\n"\n'
                 'head -c 3000000 /dev/zero\n'),
     "fail.cgi": ("exec", SH + "exit 3\n"),
@@ -143,6 +145,23 @@ def response_headers(backend):
         h.eq(r.header("content-length"), "5")
         h.eq(r.header("transfer-encoding"), None)
         h.eq(r.body, b"hello")
+
+
+@h.test(backends=True)
+def length_ends_response(backend):
+    """With a Content-Length the response is over when that much came,
+    even if the script lingers (it is killed at cgi_timeout)."""
+    with hk.Web(backend, FILES, options={"cgi_timeout": 2}) as w:
+        c = w.conn()
+        t = time.monotonic()
+        c.send(hk.request("GET", "/lenslow.cgi"))
+        h.eq(c.response().body, b"hello")
+        h.check(time.monotonic() - t < 1.5, "answered before the script ended")
+        c.send(hk.request("GET", "/plain.txt"))
+        h.eq(c.response().body, b"static", "the connection goes on")
+        c.close()
+        time.sleep(2.5)
+        h.eq(w.get("/plain.txt").status, 200)
 
 
 @h.test(backends=True)
