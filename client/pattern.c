@@ -195,13 +195,28 @@ void chargen_judge_init(struct chargen_judge *j, int strict)
 	j->strict = strict;
 }
 
+/*
+ * Lenient mode runs the fast exact check and lets the byte-wise ring
+ * check see the stream only while the exact one is not yet aligned, and
+ * again from the buffer where the exact one fails (the ring check can
+ * start anywhere; everything before was right).
+ */
 int chargen_judge_feed(struct chargen_judge *j, const unsigned char *buf,
                        size_t len)
 {
-	int exact = chargen_check_feed(&j->exact, buf, len);
+	int was_aligned = j->exact.offset >= 0 && !j->exact.bad;
+	int exact;
 
+	if (j->exact.bad && !j->strict)
+		return ring_check_feed(&j->ring, buf, len);
+	exact = chargen_check_feed(&j->exact, buf, len);
 	if (j->strict)
 		return exact;
+	if (!was_aligned)
+		return ring_check_feed(&j->ring, buf, len);
+	if (exact == 0)
+		return 0;
+	ring_check_init(&j->ring);
 	return ring_check_feed(&j->ring, buf, len);
 }
 
