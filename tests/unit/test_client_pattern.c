@@ -152,6 +152,22 @@ START_TEST(lenient_judge_still_finds_damage)
 	b[300] = 0x7f; /* not printable */
 	ck_assert_int_eq(judge(b, 30000, 0), -1);
 	free(b);
+	/* damage in a later buffer, after the exact check has aligned */
+	b = stream(0, 30000);
+	b[25000] = b[25002];
+	{
+		struct chargen_judge *j = malloc(sizeof(*j));
+		int rc = 0;
+
+		chargen_judge_init(j, 0);
+		for (size_t off = 0; off < 30000 && rc == 0; off += 4096)
+			rc = chargen_judge_feed(j, b + off,
+			                        30000 - off < 4096 ? 30000 - off : 4096);
+		ck_assert_int_eq(rc, -1);
+		ck_assert_int_eq(chargen_judge_end(j), -1);
+		free(j);
+	}
+	free(b);
 	/* a short line may only be the last one (a datagram cut short) */
 	b = stream(0, 30000);
 	memcpy(b + 3 * 74 + 40, "\r\n", 2);
