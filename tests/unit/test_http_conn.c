@@ -416,6 +416,45 @@ START_TEST(test_body_dropped)
 }
 END_TEST
 
+/* Much output queued: later pipelined requests wait for the drain. */
+START_TEST(test_pipelining_backpressure)
+{
+	struct fake_conn *c = conn();
+	char *r;
+
+	c->pending = 200 * 1024;
+	r = ask(c, "GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n"
+	           "GET /page.html HTTP/1.1\r\nHost: a\r\n\r\n");
+	ck_assert_str_eq(r, ""); /* nothing more while 200 KiB wait */
+	ck_assert_int_eq(c->paused, 1);
+	ck_assert_uint_gt(c->inlen, 0);
+	c->pending = 0;
+	c->outlen = 0;
+	fake_drain(c);
+	ck_assert_int_eq(c->paused, 0);
+	fake_data(c, NULL, 0);
+	ck_assert_msg(c->outlen > 13 && !memcmp(c->out, "HTTP/1.1 200 ", 13) &&
+	              memmem(c->out, c->outlen, "hello, world", 12) &&
+	              memmem(c->out, c->outlen, "<p>page</p>", 11), "%.*s",
+	              (int)c->outlen, c->out);
+	ck_assert_uint_eq(c->inlen, 0);
+	fake_close(c);
+}
+END_TEST
+
+/* The client hangs up: what is queued goes out, then the close. */
+START_TEST(test_eof)
+{
+	struct fake_conn *c = conn();
+
+	ask(c, "GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n");
+	ck_assert_int_eq(c->closed, 0);
+	fake_eof(c);
+	ck_assert_int_eq(c->closed, 1);
+	fake_close(c);
+}
+END_TEST
+
 START_TEST(test_header_deadline)
 {
 	struct fake_conn *c = conn();
@@ -579,6 +618,8 @@ int main(void)
 	tcase_add_test(tc, test_options);
 	tcase_add_test(tc, test_absolute_form);
 	tcase_add_test(tc, test_body_dropped);
+	tcase_add_test(tc, test_pipelining_backpressure);
+	tcase_add_test(tc, test_eof);
 	tcase_add_test(tc, test_header_deadline);
 	tcase_add_test(tc, test_keepalive_timeout);
 	tcase_add_test(tc, test_fresh_idle_connection);
