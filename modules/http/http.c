@@ -442,6 +442,10 @@ static void reqinfo_from(struct http_conn *st, const struct http_request *req,
 	if (st->inst->max_keepalive_requests &&
 	    st->requests >= st->inst->max_keepalive_requests)
 		ri->keep_alive = 0;
+	/* a client waiting for 100 Continue may never send the body of a
+	   request we answer at once: the framing is unknown, so close */
+	if (req->expect_continue && (req->chunked || req->length))
+		ri->keep_alive = 0;
 	ri->line = (struct http_slice){ req->method_name.p,
 	                                (size_t)(end - req->method_name.p) };
 	ri->referer = req->referer;

@@ -442,6 +442,20 @@ START_TEST(test_pipelining_backpressure)
 }
 END_TEST
 
+/* Expect: 100-continue on a request answered at once: close after it. */
+START_TEST(test_expect_continue_static)
+{
+	struct fake_conn *c = conn();
+	char *r = ask(c, "POST /hello.txt HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
+	                 "Expect: 100-continue\r\n\r\n");
+
+	ck_assert(starts(r, "HTTP/1.1 405 "));
+	ck_assert_ptr_nonnull(strstr(r, "\r\nConnection: close\r\n"));
+	ck_assert_int_eq(c->closed, 1);
+	fake_close(c);
+}
+END_TEST
+
 /* The client hangs up: what is queued goes out, then the close. */
 START_TEST(test_eof)
 {
@@ -620,6 +634,7 @@ int main(void)
 	tcase_add_test(tc, test_body_dropped);
 	tcase_add_test(tc, test_pipelining_backpressure);
 	tcase_add_test(tc, test_eof);
+	tcase_add_test(tc, test_expect_continue_static);
 	tcase_add_test(tc, test_header_deadline);
 	tcase_add_test(tc, test_keepalive_timeout);
 	tcase_add_test(tc, test_fresh_idle_connection);
