@@ -42,6 +42,7 @@ struct wslot {
 struct mwait {
 	struct gen *gen;
 	struct svc_listen *sl;
+	int fd;                     /**< the listener's fd while watched */
 	int watched;
 };
 
@@ -201,12 +202,13 @@ static void gen_watch_waits(struct gen *g, int on)
 		struct mwait *w = &g->waits[i];
 
 		if (on && !w->watched && w->sl->ls) {
-			if (loop_add(ms.loop, w->sl->ls->fd, LOOP_IN, wait_ready, w) == 0)
+			w->fd = w->sl->ls->fd;
+			if (loop_add(ms.loop, w->fd, LOOP_IN, wait_ready, w) == 0)
 				w->watched = 1;
 			else
 				log_errno(w->sl->svc->name, "loop_add", errno);
 		} else if (!on && w->watched) {
-			loop_del(ms.loop, w->sl->ls->fd);
+			loop_del(ms.loop, w->fd);
 			w->watched = 0;
 		}
 	}
@@ -377,6 +379,7 @@ static void master_stop(int signo)
 	log_msg(SUPERD_LOG_INFO, NULL, "stopping (%s)", strsignal(signo));
 	for (struct gen *g = ms.gens, *next; g; g = next) {
 		next = g->next;
+		gen_watch_waits(g, 0);
 		runconf_drop_listeners(g->rc);
 		gen_retire(g, SIGTERM, WORKER_STOP_GRACE_MS);
 	}
@@ -418,16 +421,32 @@ static int master_setup(struct runconf *rc, int daemonize)
 {
 	static const int sigs[] = { SIGCHLD, SIGHUP, SIGUSR1, SIGTERM, SIGINT };
 	const struct global_conf *gc = &rc->cfg->global;
+	const char *env_backend = getenv("SUPERD_EVENT_BACKEND");
 
+	if (env_backend && !*env_backend)
+		env_backend = NULL;
+	ms.loop = loop_new(env_backend ? env_backend : gc->event_backend);
+	if (!ms.loop && errno == EINVAL) {
+		log_msg(SUPERD_LOG_ERROR, NULL, "unknown event backend '%s'%s",
+		        env_backend ? env_backend : gc->event_backend,
+		        env_backend ? " (from SUPERD_EVENT_BACKEND)" : "");
+		return -1;
+	}
+	if (!ms.loop) {
+		log_errno(NULL, "loop_new", errno);
+		return -1;
+	}
 	sockact_init();
 	if (runconf_bind(rc, NULL) < 0)
 		return -1;
 	sockact_close_unused();
 	ms.access = access_shared_new(gc->max_connections);
-	if (!ms.access || runconf_access(rc, ms.access) < 0) {
+	if (!ms.access) {
 		log_errno(NULL, "access_shared_new", errno);
 		return -1;
 	}
+	if (runconf_access(rc, ms.access) < 0)
+		return -1;
 	if (daemonize && daemon_detach() < 0)
 		return -1;
 	if (gc->pid_file && pidfile_write(gc->pid_file) < 0)
@@ -436,11 +455,6 @@ static int master_setup(struct runconf *rc, int daemonize)
 	privs_raise_nofile();
 	if (gc->user && privs_drop(gc->user, gc->group) < 0)
 		return -1;
-	ms.loop = loop_new(getenv("SUPERD_EVENT_BACKEND") ? NULL : gc->event_backend);
-	if (!ms.loop) {
-		log_errno(NULL, "loop_new", errno);
-		return -1;
-	}
 	host_set_loop(ms.loop);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		if (loop_signal(ms.loop, sigs[i], master_signal, NULL) < 0) {
