@@ -350,7 +350,7 @@ static void respond_fail(struct cgi_job *job, int status)
 		job->inst->host->close(st->c);
 }
 
-/* Append body bytes with the response's framing to st->out. */
+/* Append body bytes with the response's framing to st->out-> */
 static void frame_body(struct cgi_job *job, struct hbuf *b, const char *p,
                        size_t n)
 {
@@ -394,9 +394,9 @@ static void out_data(struct cgi_job *job, const char *p, size_t n)
 	int rc;
 
 	if (job->started) {
-		st->out.len = 0;
-		frame_body(job, &st->out, p, n);
-		if (st->out.len)
+		st->out->len = 0;
+		frame_body(job, st->out, p, n);
+		if (st->out->len)
 			http_flush_head(st);
 		out_check_length(job);
 		return;
@@ -417,8 +417,8 @@ static void out_data(struct cgi_job *job, const char *p, size_t n)
 	}
 	job->started = 1;
 	if (job->head.mode == CGI_OUT_NPH)
-		st->out.len = 0;
-	frame_body(job, &st->out, job->hdr.p + job->head.header_len,
+		st->out->len = 0;
+	frame_body(job, st->out, job->hdr.p + job->head.header_len,
 	           job->hdr.len - job->head.header_len);
 	hbuf_free(&job->hdr);
 	http_flush_head(st);
@@ -457,8 +457,8 @@ static void out_ended(struct cgi_job *job)
 	if (!job->ri.keep_alive)
 		st->closing = 1;
 	if (job->head.mode == CGI_OUT_CHUNKED) {
-		st->out.len = 0;
-		hbuf_str(&st->out, "0\r\n\r\n");
+		st->out->len = 0;
+		hbuf_str(st->out, "0\r\n\r\n");
 		if (http_flush_head(st) < 0)
 			return;
 	}

@@ -175,16 +175,16 @@ int cgi_head_parse(struct http_conn *st, struct http_reqinfo *ri,
 		split_field(line, &name, &value);
 		if (field_dropped(name))
 			continue;
-		hbuf_add(&st->out, name.p, name.n);
-		hbuf_add(&st->out, ": ", 2);
-		hbuf_add(&st->out, value.p, value.n);
-		hbuf_add(&st->out, "\r\n", 2);
+		hbuf_add(st->out, name.p, name.n);
+		hbuf_add(st->out, ": ", 2);
+		hbuf_add(st->out, value.p, value.n);
+		hbuf_add(st->out, "\r\n", 2);
 	}
 	if (has_length && head->status != 204 && head->status >= 200)
-		hbuf_printf(&st->out, "Content-Length: %llu\r\n",
+		hbuf_printf(st->out, "Content-Length: %llu\r\n",
 		            (unsigned long long)head->length);
 	if (head->mode == CGI_OUT_CHUNKED)
-		hbuf_str(&st->out, "Transfer-Encoding: chunked\r\n");
-	hbuf_str(&st->out, "\r\n");
+		hbuf_str(st->out, "Transfer-Encoding: chunked\r\n");
+	hbuf_str(st->out, "\r\n");
 	return 1;
 }

@@ -273,6 +273,8 @@ static void http_destroy(void *instance)
 	free((char *)inst->log.path);
 	mime_table_free(&inst->mime);
 	filecache_free(&inst->fcache);
+	hbuf_free(&inst->out);
+	hbuf_free(&inst->scratch);
 	filecache_free(&inst->lcache);
 	free(inst->index);
 	free(inst->cgi_ext);
@@ -583,6 +585,8 @@ static int http_on_open(superd_conn *c, void *instance, void *state)
 		return -1;
 	st->inst = inst;
 	st->c = c;
+	st->out = &inst->out;
+	st->scratch = &inst->scratch;
 	st->header_due = inst->host->now_ms() + inst->header_ms;
 	timer_arm(st, st->header_due);
 	return 0;
@@ -634,8 +638,6 @@ static void http_on_close(superd_conn *c, void *instance, void *state)
 	st->timer = NULL;
 	if (st->cgi)
 		cgi_detach(st);
-	hbuf_free(&st->out);
-	hbuf_free(&st->scratch);
 }
 
 const struct superd_module superd_module = {

@@ -71,6 +71,13 @@ struct http_instance {
 	struct http_limits limits;
 	struct mime_table mime;
 	struct accesslog log;
+	/*
+	 * A response is built and handed to host->write (which copies what it
+	 * cannot send at once) within one call, so one buffer per worker does
+	 * for every connection: memory does not grow with connections.
+	 */
+	struct hbuf out;        /**< response being built */
+	struct hbuf scratch;    /**< a generated body (listings) */
 	struct filecache fcache; /**< small files (each worker its own) */
 	struct filecache lcache; /**< generated listings */
 	time_t date_sec;        /**< the second cached in date */
@@ -99,8 +106,8 @@ struct cgi_job;
 struct http_conn {
 	struct http_instance *inst;
 	superd_conn *c;
-	struct hbuf out;         /**< response head being built (reused) */
-	struct hbuf scratch;     /**< a generated body (listings), reused */
+	struct hbuf *out;        /**< the worker's response buffer (inst->out) */
+	struct hbuf *scratch;    /**< the worker's body buffer (inst->scratch) */
 	superd_timer *timer;     /**< the one armed timer, or NULL */
 	uint64_t timer_due;      /**< when it fires */
 	uint64_t header_due;     /**< deadline of the current header, 0: none */

@@ -194,7 +194,7 @@ void http_head_begin(struct http_conn *st, const struct http_reqinfo *ri,
                      int status)
 {
 	static const char server[] = "\r\nServer: " HTTP_SERVER_NAME "\r\n";
-	struct hbuf *b = &st->out;
+	struct hbuf *b = st->out;
 	const char *date = http_date_now(st->inst), *reason = http_reason(status);
 	char code[4] = { (char)('0' + status / 100 % 10),
 	                 (char)('0' + status / 10 % 10), (char)('0' + status % 10), ' ' };
@@ -218,12 +218,12 @@ int http_flush_head(struct http_conn *st)
 {
 	const struct superd_host *host = st->inst->host;
 
-	if (st->out.oom) {
-		st->out.oom = 0;
-		st->out.len = 0;
+	if (st->out->oom) {
+		st->out->oom = 0;
+		st->out->len = 0;
 		return -1;
 	}
-	return host->write(st->c, st->out.p, st->out.len);
+	return host->write(st->c, st->out->p, st->out->len);
 }
 
 /* Queue an error response with a small HTML page (see http.h). */
@@ -244,11 +244,11 @@ int http_send_error(struct http_conn *st, struct http_reqinfo *ri,
 	             status, http_reason(status), status, http_reason(status));
 	http_head_begin(st, ri, status);
 	if (allow)
-		hbuf_printf(&st->out, "Allow: %s\r\n", allow);
-	hbuf_printf(&st->out, "Content-Type: text/html; charset=utf-8\r\n"
+		hbuf_printf(st->out, "Allow: %s\r\n", allow);
+	hbuf_printf(st->out, "Content-Type: text/html; charset=utf-8\r\n"
 	            "Content-Length: %d\r\n\r\n", n);
 	if (!ri->head)
-		hbuf_add(&st->out, body, (size_t)n);
+		hbuf_add(st->out, body, (size_t)n);
 	http_log(st, ri, status, ri->head ? 0 : (uint64_t)n);
 	return http_flush_head(st);
 }

@@ -95,7 +95,7 @@ static int route_redirect_slash(struct http_conn *st,
                                 struct http_reqinfo *ri, const char *path,
                                 size_t n)
 {
-	struct hbuf *b = &st->out;
+	struct hbuf *b = st->out;
 	size_t need = 3 * n + 1;
 
 	http_head_begin(st, ri, 301);
@@ -118,7 +118,7 @@ static int route_listing(struct http_conn *st, const struct http_request *req,
                          struct http_reqinfo *ri, int fd, const char *path,
                          size_t n)
 {
-	struct hbuf *body = &st->scratch;
+	struct hbuf *body = st->scratch;
 	size_t fields_at;
 	int rc;
 
@@ -126,7 +126,7 @@ static int route_listing(struct http_conn *st, const struct http_request *req,
 		if (req->method != HTTP_M_OPTIONS)
 			return route_error(st, ri, 405, ALLOW_STATIC);
 		http_head_begin(st, ri, 200);
-		hbuf_str(&st->out, "Allow: " ALLOW_STATIC "\r\nContent-Length: 0\r\n\r\n");
+		hbuf_str(st->out, "Allow: " ALLOW_STATIC "\r\nContent-Length: 0\r\n\r\n");
 		http_log(st, ri, 200, 0);
 		http_flush_head(st);
 		return HTTP_ROUTE_DONE;
@@ -137,21 +137,23 @@ static int route_listing(struct http_conn *st, const struct http_request *req,
 	if (rc < 0)
 		return route_error(st, ri, status_for_errno(errno), NULL);
 	http_head_begin(st, ri, 200);
-	fields_at = st->out.len;
-	hbuf_printf(&st->out, "Content-Type: text/html; charset=utf-8\r\n"
+	fields_at = st->out->len;
+	hbuf_printf(st->out, "Content-Type: text/html; charset=utf-8\r\n"
 	            "Content-Length: %zu\r\nCache-Control: no-cache\r\n",
 	            body->len);
-	if (!st->out.oom)
+	if (!st->out->oom)
 		filecache_put_mem(&st->inst->lcache, path, n, time(NULL),
-		                  st->out.p + fields_at, st->out.len - fields_at,
+		                  st->out->p + fields_at, st->out->len - fields_at,
 		                  body->p, body->len);
-	hbuf_add(&st->out, "\r\n", 2);
+	hbuf_add(st->out, "\r\n", 2);
 	if (!ri->head)
-		hbuf_add(&st->out, body->p, body->len);
+		hbuf_add(st->out, body->p, body->len);
 	http_log(st, ri, 200, ri->head ? 0 : body->len);
 	http_flush_head(st);
-	if (body->cap > 256 * 1024)
+	if (body->cap > 256 * 1024) /* keep a worker's buffers modest */
 		hbuf_free(body);
+	if (st->out->cap > 256 * 1024)
+		hbuf_free(st->out);
 	return HTTP_ROUTE_DONE;
 }
 
@@ -241,7 +243,7 @@ int http_route(struct http_conn *st, const struct http_request *req,
 		return route_error(st, ri, 405, ALLOW_STATIC);
 	if (req->asterisk) {
 		http_head_begin(st, ri, 200);
-		hbuf_str(&st->out, "Allow: GET, HEAD, POST, OPTIONS\r\n"
+		hbuf_str(st->out, "Allow: GET, HEAD, POST, OPTIONS\r\n"
 		         "Content-Length: 0\r\n\r\n");
 		http_log(st, ri, 200, 0);
 		http_flush_head(st);

@@ -151,7 +151,7 @@ static void file_fields(struct http_conn *st, const char *etag,
 	char date[40];
 
 	http_date_format(lastmod, date, sizeof(date));
-	hbuf_printf(&st->out, "Last-Modified: %s\r\nETag: %s\r\n", date, etag);
+	hbuf_printf(st->out, "Last-Modified: %s\r\nETag: %s\r\n", date, etag);
 }
 
 /* Queue a body of len bytes at off from fd (taken) after the head. */
@@ -159,14 +159,14 @@ static int send_body(struct http_conn *st, int fd, int64_t off, int64_t len)
 {
 	const struct superd_host *host = st->inst->host;
 
-	if (len <= INLINE_MAX && hbuf_reserve(&st->out, (size_t)len) == 0) {
+	if (len <= INLINE_MAX && hbuf_reserve(st->out, (size_t)len) == 0) {
 		ssize_t n;
 
 		do
-			n = pread(fd, st->out.p + st->out.len, (size_t)len, off);
+			n = pread(fd, st->out->p + st->out->len, (size_t)len, off);
 		while (n < 0 && errno == EINTR);
 		if (n == len) {
-			st->out.len += (size_t)n;
+			st->out->len += (size_t)n;
 			close(fd);
 			return http_flush_head(st);
 		}
@@ -197,7 +197,7 @@ int http_serve_file(struct http_conn *st, const struct http_request *req,
 			return 405;
 		}
 		http_head_begin(st, ri, 200);
-		hbuf_str(&st->out, "Allow: " ALLOW_STATIC "\r\nContent-Length: 0\r\n\r\n");
+		hbuf_str(st->out, "Allow: " ALLOW_STATIC "\r\nContent-Length: 0\r\n\r\n");
 		http_flush_head(st);
 		http_log(st, ri, 200, 0);
 		return 200;
@@ -207,7 +207,7 @@ int http_serve_file(struct http_conn *st, const struct http_request *req,
 		close(fd);
 		http_head_begin(st, ri, 304);
 		file_fields(st, etag, lastmod);
-		hbuf_str(&st->out, "\r\n");
+		hbuf_str(st->out, "\r\n");
 		http_flush_head(st);
 		http_log(st, ri, 304, 0);
 		return 304;
@@ -218,7 +218,7 @@ int http_serve_file(struct http_conn *st, const struct http_request *req,
 	if (r == 416) {
 		close(fd);
 		http_head_begin(st, ri, 416);
-		hbuf_printf(&st->out, "Content-Range: bytes */%" PRId64 "\r\n"
+		hbuf_printf(st->out, "Content-Range: bytes */%" PRId64 "\r\n"
 		            "Content-Length: 0\r\n\r\n", size);
 		http_flush_head(st);
 		http_log(st, ri, 416, 0);
@@ -227,18 +227,18 @@ int http_serve_file(struct http_conn *st, const struct http_request *req,
 	if (r == 1)
 		status = 206;
 	http_head_begin(st, ri, status);
-	fields_at = st->out.len;
-	hbuf_printf(&st->out, "Content-Type: %s\r\nContent-Length: %" PRId64
+	fields_at = st->out->len;
+	hbuf_printf(st->out, "Content-Type: %s\r\nContent-Length: %" PRId64
 	            "\r\nAccept-Ranges: bytes\r\n",
 	            mime_lookup(&inst->mime, name, name_len), len);
 	if (status == 206)
-		hbuf_printf(&st->out, "Content-Range: bytes %" PRId64 "-%" PRId64
+		hbuf_printf(st->out, "Content-Range: bytes %" PRId64 "-%" PRId64
 		            "/%" PRId64 "\r\n", off, off + len - 1, size);
 	file_fields(st, etag, lastmod);
-	if (status == 200 && size <= FC_MAX_FILE && !st->out.oom)
+	if (status == 200 && size <= FC_MAX_FILE && !st->out->oom)
 		filecache_put(&inst->fcache, name, name_len, now, fd, size,
-		              st->out.p + fields_at, st->out.len - fields_at);
-	hbuf_str(&st->out, "\r\n");
+		              st->out->p + fields_at, st->out->len - fields_at);
+	hbuf_str(st->out, "\r\n");
 	if (ri->head || len == 0) {
 		close(fd);
 		http_flush_head(st);
@@ -254,10 +254,10 @@ int http_serve_cached(struct http_conn *st, struct http_reqinfo *ri,
                       const struct fc_entry *e)
 {
 	http_head_begin(st, ri, 200);
-	hbuf_add(&st->out, e->data, e->head_len);
-	hbuf_add(&st->out, "\r\n", 2);
+	hbuf_add(st->out, e->data, e->head_len);
+	hbuf_add(st->out, "\r\n", 2);
 	if (!ri->head)
-		hbuf_add(&st->out, e->data + e->head_len, e->body_len);
+		hbuf_add(st->out, e->data + e->head_len, e->body_len);
 	http_log(st, ri, 200, ri->head ? 0 : e->body_len);
 	http_flush_head(st);
 	return 200;
