@@ -355,6 +355,8 @@ enum access_verdict access_datagram(struct access_svc *a,
 		return ACCESS_DENIED;
 	if (a->rate_iv && !gcra_take(&a->slot->tat_us, now_us, a->rate_iv, a->rate_burst))
 		return ACCESS_RATE;
+	if (!a->dg_iv)
+		return ACCESS_OK; /* no rate_per_source: no per-source work */
 	peer_key_of(peer, &pk);
 	if (pk.family == 0)
 		return ACCESS_OK;

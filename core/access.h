@@ -80,7 +80,7 @@ void access_reap(struct access_shared *sh, pid_t pid);
  * Check a datagram: reflection guard (source port < 1024, 0.0.0.0/8,
  * 255.255.255.255, 224.0.0.0/4, ff00::/8, ::, IPv4-mapped alike), rules,
  * the service's `rate` (each datagram counts as a request), then the
- * per-source datagram rate (rate_per_source, else 1000/s per address).
+ * per-source datagram rate (rate_per_source; none when it is 0).
  * Takes no slot.
  */
 enum access_verdict access_datagram(struct access_svc *a,

@@ -16,7 +16,6 @@
 #define SOURCE_ENTRIES 65536u /* power of two */
 #define SOURCE_PROBE 64u      /* entries looked at per key */
 #define SOURCE_LOCKS 256u     /* insertion locks, striped by hash */
-#define DGRAM_SOURCE_CAP 1000 /* datagrams/s per source without rate_per_source */
 #define BURST_GAP_MS 1000     /* a burst of refusals ends after this quiet time */
 #define SUMMARY_EVERY_MS 10000 /* while a burst lasts, one summary this often */
 #define NVERDICTS (ACCESS_REFLECTION + 1)

@@ -248,8 +248,7 @@ struct access_svc *access_svc_new(struct access_shared *sh,
 	a->per_source = conf->per_source;
 	gcra_params(conf->rate, &a->rate_iv, &a->rate_burst);
 	gcra_params(conf->rate_per_source, &a->src_iv, &a->src_burst);
-	gcra_params(conf->rate_per_source ? conf->rate_per_source : DGRAM_SOURCE_CAP,
-	            &a->dg_iv, &a->dg_burst);
+	gcra_params(conf->rate_per_source, &a->dg_iv, &a->dg_burst);
 
 	spin_lock(&sh->slots_lock);
 	a->slot = slot_bind(sh, conf->name);

@@ -565,12 +565,12 @@ START_TEST(datagram_rules_and_rate)
 	ck_assert_int_eq(access_datagram(a, SA(p), 2100), ACCESS_OK);
 	access_svc_free(a);
 
-	/* Without rate_per_source, the built-in cap still holds. */
+	/* Without rate_per_source, one busy client is never throttled
+	 * (a benchmark or a local client can send far more than 1000/s). */
 	a = access_svc_new(sh, svc_conf(&t, "udp3", NULL, NULL));
 	for (ok = 0, i = 0; i < 5000; i++)
 		ok += access_datagram(a, SA(p), 9000) == ACCESS_OK;
-	ck_assert_int_ge(ok, 100);
-	ck_assert_int_lt(ok, 5000);
+	ck_assert_int_eq(ok, 5000);
 	access_svc_free(a);
 	access_shared_free(sh);
 }
