@@ -32,8 +32,8 @@ tests_unit_tmod_tcponly_la_SOURCES = tests/unit/tmod.c
 tests_unit_tmod_tcponly_la_CPPFLAGS = $(AM_CPPFLAGS) -DTMOD_TCPONLY
 tests_unit_tmod_tcponly_la_LDFLAGS = $(tmod_ldflags)
 
-check_PROGRAMS += tests/unit/test_loader tests/unit/test_conn
-TESTS += tests/unit/test_loader tests/unit/test_conn
+check_PROGRAMS += tests/unit/test_loader tests/unit/test_conn tests/unit/test_listener
+TESTS += tests/unit/test_loader tests/unit/test_conn tests/unit/test_listener
 tests_unit_test_loader_SOURCES = tests/unit/test_loader.c
 tests_unit_test_loader_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DTMOD_DIR='"$(abs_top_builddir)/tests/unit/.libs"'
@@ -42,3 +42,6 @@ tests_unit_test_loader_LDADD = $(unit_ldadd)
 tests_unit_test_conn_SOURCES = tests/unit/test_conn.c
 tests_unit_test_conn_CFLAGS = $(unit_cflags)
 tests_unit_test_conn_LDADD = $(unit_ldadd)
+tests_unit_test_listener_SOURCES = tests/unit/test_listener.c
+tests_unit_test_listener_CFLAGS = $(unit_cflags)
+tests_unit_test_listener_LDADD = $(unit_ldadd)
