@@ -32,8 +32,10 @@ tests_unit_tmod_tcponly_la_SOURCES = tests/unit/tmod.c
 tests_unit_tmod_tcponly_la_CPPFLAGS = $(AM_CPPFLAGS) -DTMOD_TCPONLY
 tests_unit_tmod_tcponly_la_LDFLAGS = $(tmod_ldflags)
 
-check_PROGRAMS += tests/unit/test_loader tests/unit/test_conn tests/unit/test_listener
-TESTS += tests/unit/test_loader tests/unit/test_conn tests/unit/test_listener
+check_PROGRAMS += tests/unit/test_loader tests/unit/test_conn tests/unit/test_listener \
+	tests/unit/test_proc
+TESTS += tests/unit/test_loader tests/unit/test_conn tests/unit/test_listener \
+	tests/unit/test_proc
 tests_unit_test_loader_SOURCES = tests/unit/test_loader.c
 tests_unit_test_loader_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DTMOD_DIR='"$(abs_top_builddir)/tests/unit/.libs"'
@@ -45,3 +47,6 @@ tests_unit_test_conn_LDADD = $(unit_ldadd)
 tests_unit_test_listener_SOURCES = tests/unit/test_listener.c
 tests_unit_test_listener_CFLAGS = $(unit_cflags)
 tests_unit_test_listener_LDADD = $(unit_ldadd)
+tests_unit_test_proc_SOURCES = tests/unit/test_proc.c
+tests_unit_test_proc_CFLAGS = $(unit_cflags)
+tests_unit_test_proc_LDADD = $(unit_ldadd)
