@@ -28,7 +28,9 @@
  * p99_us=Y errors=E verify=V losses=L
  * A hard alarm() ends the process if the loop ever stalls.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
