@@ -1,5 +1,6 @@
 # core/runtime.mk: the runtime (loader, host table, master, workers,
 # connections, datagrams, children) and its unit tests.
+EXTRA_DIST += core/RUNTIME.md
 libsuperdcore_la_SOURCES += core/loader.c core/loader.h core/host.c core/host.h \
 	core/service.c core/listener.c core/listener.h \
 	core/conn.c core/conn_out.c core/conn.h core/conn_priv.h \
