@@ -573,6 +573,12 @@ static char **make_envp(struct cgi_job *job, char *cl, size_t clsz)
 	return envp;
 }
 
+/* Signals the worker may ignore, set back to default for the script. */
+static const int reset_signals[] = {
+	SIGPIPE, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGCHLD,
+	SIGALRM, SIGXFSZ, SIGTTIN, SIGTTOU, SIGTSTP, SIGURG, SIGWINCH,
+};
+
 /* posix_spawn with the pipes, the directory and a process group. */
 static int spawn_process(struct cgi_job *job, int stdin_fd, int out_w,
                          int err_w, char **envp)
@@ -585,7 +591,10 @@ static int spawn_process(struct cgi_job *job, int stdin_fd, int out_w,
 	int rc;
 
 	sigemptyset(&none);
-	sigfillset(&all);
+	/* handled signals are reset by exec anyway; ignored ones are not */
+	sigemptyset(&all);
+	for (size_t i = 0; i < sizeof(reset_signals) / sizeof(reset_signals[0]); i++)
+		sigaddset(&all, reset_signals[i]);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&at);
 	posix_spawn_file_actions_adddup2(&fa, stdin_fd, 0);
@@ -653,8 +662,12 @@ static int job_spawn(struct cgi_job *job)
 		if (lseek(job->body_fd, 0, SEEK_SET) < 0)
 			goto fail_errno;
 		stdin_fd = job->body_fd;
-	} else if ((stdin_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
-		goto fail_errno;
+	} else {
+		if (job->inst->devnull < 0)
+			job->inst->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (job->inst->devnull < 0)
+			goto fail_errno;
+		stdin_fd = job->inst->devnull; /* kept open for the next one */
 	}
 	rc = spawn_process(job, stdin_fd, out[1], err[1], envp);
 	if (rc) {
@@ -677,7 +690,7 @@ static int job_spawn(struct cgi_job *job)
 fail_errno:
 	rc = spawn_status(job, errno ? errno : ENOMEM);
 out_close:
-	if (stdin_fd >= 0 && stdin_fd != job->body_fd)
+	if (stdin_fd >= 0 && stdin_fd != job->body_fd && stdin_fd != job->inst->devnull)
 		close(stdin_fd);
 	fd_close(&job->body_fd);
 	for (int i = 0; i < 2; i++) {

@@ -220,6 +220,7 @@ static int http_configure(const struct superd_host *host, superd_service *svc,
 	inst->host = host;
 	inst->svc = svc;
 	inst->root_fd = -1;
+	inst->devnull = -1;
 	inst->log.fd = -1;
 	if (!options) {
 		host->opt_error(svc, NULL, "http: option 'root' is required");
@@ -269,6 +270,8 @@ static void http_destroy(void *instance)
 		return;
 	if (inst->root_fd >= 0)
 		close(inst->root_fd);
+	if (inst->devnull >= 0)
+		close(inst->devnull);
 	accesslog_close(&inst->log);
 	free((char *)inst->log.path);
 	mime_table_free(&inst->mime);

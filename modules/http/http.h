@@ -59,6 +59,7 @@ struct http_instance {
 	superd_service *svc;
 	char *root_real;        /**< canonical absolute document root */
 	int root_fd;            /**< O_PATH|O_DIRECTORY fd, -1 until opened */
+	int devnull;            /**< /dev/null for CGI stdin, -1 until opened */
 	const char **index;     /**< index file names */
 	size_t nindex;
 	int listing;            /**< generate listings */
