@@ -47,6 +47,7 @@ struct loop *host_loop(void)
 
 /* host->log: one line tagged with the service; nothing formatted when
  * the level is filtered out. */
+__attribute__((format(printf, 3, 4)))
 static void host_log(const superd_service *svc, int level, const char *fmt, ...)
 {
 	char line[2048];
