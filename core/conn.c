@@ -410,18 +410,32 @@ static void conn_settle(superd_conn *c)
 		conn_destroy(c);
 }
 
-/* After a host call: settle now if no dispatch is running. */
+/*
+ * Settle c from the loop soon (a 0 ms timer), not inside the module's own
+ * call: a module that closes from a timer or watch callback may still use
+ * its state after host->close returns.
+ */
+static void conn_kick(superd_conn *c)
+{
+	if (c->kick)
+		return;
+	c->kick = loop_timer_add(cn.loop, 0, conn_kicked, c);
+	if (!c->kick)
+		conn_destroy(c); /* no memory for a timer: close now */
+}
+
+/* After a host call outside a dispatch: update the loop, defer a close. */
 void conn_host_done(superd_conn *c)
 {
 	if (c->busy)
 		return;
 	if ((c->flags & C_DEAD) || ((c->flags & C_CLOSING) && !c->head)) {
-		conn_destroy(c);
+		conn_kick(c);
 		return;
 	}
 	update_events(c);
 	if (c->flags & C_DEAD)
-		conn_destroy(c);
+		conn_kick(c);
 }
 
 /* Check idle timeouts; re-arm for the earliest deadline left. */
@@ -561,8 +575,8 @@ void conn_pause_read(superd_conn *c, int paused)
 		c->flags &= ~C_PAUSED;
 		if (c->inlen && !(c->flags & C_DEAD)) {
 			c->flags |= C_REDELIVER;
-			if (!c->busy && !c->kick)
-				c->kick = loop_timer_add(cn.loop, 0, conn_kicked, c);
+			if (!c->busy)
+				conn_kick(c);
 		}
 	}
 	conn_host_done(c);

@@ -348,6 +348,55 @@ START_TEST(select_refuses_an_fd_past_fd_setsize)
 }
 END_TEST
 
+/* A module timer that closes its connection, as a CGI watch would. */
+static superd_conn *timer_conn;
+static int closed_inside_call = -1;
+
+static void close_from_timer(void *arg)
+{
+	H->write(timer_conn, "bye", 3);
+	H->close(timer_conn);
+	closed_inside_call = tm.closed; /* on_close must not have run yet */
+}
+
+static int tm_open_timer(superd_conn *c, void *inst, void *state)
+{
+	tm.opened++;
+	timer_conn = c;
+	H->timer_add(10, close_from_timer, NULL);
+	return 0;
+}
+
+START_TEST(close_outside_a_callback_is_deferred)
+{
+	int peer;
+	unsigned char buf[8];
+
+	memset(&tm, 0, sizeof(tm));
+	H = host_table();
+	L = loop_new("poll");
+	host_set_loop(L);
+	conn_init(L, NULL);
+	mod = (struct superd_module){ SUPERD_MODULE_HEADER, .name = "tm",
+	                              .on_open = tm_open_timer, .on_close = tm_close };
+	svc = (struct superd_service){ .name = "t", .module = &mod };
+	{
+		int sv[2];
+
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+		conn_start(&svc, sv[0], (struct sockaddr *)&(struct sockaddr){ .sa_family = AF_UNIX },
+		           sizeof(struct sockaddr), SUPERD_PROTO_UNIX);
+		peer = sv[1];
+	}
+	spin(40);
+	ck_assert_int_eq(closed_inside_call, 0);
+	ck_assert_int_eq(tm.closed, 1);
+	ck_assert_int_eq(read(peer, buf, sizeof(buf)), 3);
+	ck_assert_int_eq(read(peer, buf, sizeof(buf)), 0);
+	finish(peer);
+}
+END_TEST
+
 static Suite *conn_suite(void)
 {
 	Suite *s = suite_create("conn");
@@ -362,6 +411,7 @@ static Suite *conn_suite(void)
 	tcase_add_test(tc, idle_timeout_closes);
 	tcase_add_test(tc, abort_inside_on_data_is_deferred);
 	tcase_add_test(tc, select_refuses_an_fd_past_fd_setsize);
+	tcase_add_test(tc, close_outside_a_callback_is_deferred);
 	suite_add_tcase(s, tc);
 	return s;
 }
