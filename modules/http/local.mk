@@ -80,7 +80,8 @@ EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/fuzz_http_parse.c
 if ENABLE_FUZZ
 noinst_PROGRAMS += tests/fuzz/fuzz_http_parse
 tests_fuzz_fuzz_http_parse_SOURCES = tests/fuzz/fuzz_http_parse.c \
-	modules/http/parse.c modules/http/chunked.c modules/http/parse.h
+	modules/http/parse.c modules/http/chunked.c modules/http/parse.h \
+	modules/http/path.c modules/http/path.h
 tests_fuzz_fuzz_http_parse_CPPFLAGS = $(http_module_cppflags)
 tests_fuzz_fuzz_http_parse_CFLAGS = $(AM_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined

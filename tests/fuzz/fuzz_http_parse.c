@@ -4,7 +4,9 @@
  * (make fuzz runs it for a bounded time; see run.sh).
  *
  * The input is parsed as a request; every slice the parser returns must
- * lie inside the input.  Then the bytes after the header (or the whole
+ * lie inside the input, and the path normaliser must turn the target's
+ * path into an absolute path with no "." or ".." segment and no NUL or
+ * control byte (or refuse it).  Then the bytes after the header (or the whole
  * input) go through the chunked decoder in pieces whose sizes come from
  * the input's first byte, and the decoder must never report more output
  * than input, nor consume more than it was given.
@@ -14,6 +16,7 @@
 #include <string.h>
 
 #include "../../modules/http/parse.h"
+#include "../../modules/http/path.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,6 +25,26 @@ static void check_slice(struct http_slice s, const char *base, size_t size)
 {
 	if (s.p && s.n && (s.p < base || s.p + s.n > base + size) &&
 	    !(s.n == 1 && s.p[0] == '/'))
+		abort();
+}
+
+/* The normalised path is absolute, clean, and never climbs. */
+static void fuzz_path(struct http_slice path)
+{
+	char out[1200];
+	size_t n;
+
+	if (path.n + 2 > sizeof(out) ||
+	    http_path_normalize(path.p, path.n, out, sizeof(out), &n) != 0)
+		return;
+	if (n == 0 || out[0] != '/' || out[n] != '\0' || strlen(out) != n)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
+			abort();
+	if (strstr(out, "//") || strstr(out, "/./") || strstr(out, "/../") ||
+	    (n >= 2 && !strcmp(out + n - 2, "/.")) ||
+	    (n >= 3 && !strcmp(out + n - 3, "/..")))
 		abort();
 }
 
@@ -49,6 +72,8 @@ static void fuzz_request(const char *buf, size_t size, size_t *body)
 		check_slice(req.fields[i].value, buf, size);
 	}
 	*body = req.header_len;
+	if (!req.asterisk && req.method != HTTP_M_CONNECT)
+		fuzz_path(req.path);
 }
 
 static void fuzz_chunked(char *buf, size_t size, size_t step)
