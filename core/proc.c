@@ -187,6 +187,9 @@ serve_child_main(struct superd_service *svc, int fd, int err_w,
 	}
 	if (fd != 3 && dup2(fd, 3) < 0)
 		_exit(127);
+	/* host->log in the child goes to the stderr pipe, not to a log fd
+	 * about to be closed (and maybe reused by the module). */
+	log_open(LOG_TO_STDERR, NULL, log_get_level());
 	close_from(4);
 	fl = fcntl(3, F_GETFL);
 	if (fl >= 0)

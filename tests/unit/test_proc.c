@@ -39,6 +39,7 @@ static int probe_serve(int fd, const struct superd_peer *peer, void *instance)
 		flags |= 8;
 	if (peer->proto == SUPERD_PROTO_TCP)
 		flags |= 16;
+	host_table()->log(instance, SUPERD_LOG_INFO, "logged by the child");
 	fputs("first line\nsecond", stderr);
 	fflush(stderr);
 	if (write(fd, &flags, 1) != 1)
@@ -92,6 +93,7 @@ START_TEST(serve_child_gets_a_clean_start_and_is_reaped_and_logged)
 	ck_assert_int_eq(loop_signal(l, SIGCHLD, on_sigchld, NULL), 0);
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
 	extra = open("/dev/null", O_RDONLY); /* must not reach the child */
+	svc.instance = &svc;
 	pid = proc_spawn_serve(&svc, sv[0], &sa, sizeof(sa), SUPERD_PROTO_TCP,
 	                       child_done, NULL);
 	ck_assert_int_gt(pid, 0);
@@ -107,6 +109,8 @@ START_TEST(serve_child_gets_a_clean_start_and_is_reaped_and_logged)
 	ck_assert_ptr_nonnull(strstr(read_log(logpath), "probe: stderr: first line"));
 	ck_assert_ptr_nonnull(strstr(read_log(logpath), "probe: stderr: second"));
 	ck_assert_ptr_nonnull(strstr(read_log(logpath), "exit 7"));
+	/* host->log in the child reaches the log through the stderr pipe. */
+	ck_assert_ptr_nonnull(strstr(read_log(logpath), "probe: logged by the child"));
 	ck_assert_uint_eq(proc_count(), 0);
 	close(extra);
 	close(sv[1]);
