@@ -257,6 +257,16 @@ def main():
         out += ["    " + ln for ln in m.splitlines()] + [""]
     out += ["Medians of the repeats; (ratio) to the best peer of the row, **bold**; "
             "† = the load tool's core was ≥95% busy (the figure is the client's limit).", ""]
+    wrong = []
+    for d in dirs:
+        try:
+            with open(os.path.join(d, "preflight.txt")) as f:
+                wrong += [ln.strip() for ln in f if ln.startswith("WRONG")]
+        except OSError:
+            pass
+    if wrong:
+        out += ["**HTTP answers checked before the run were wrong** (those rows measure "
+                "something else):", ""] + ["    " + w for w in wrong] + [""]
     out += bars_table(t, mem)
     out += throughput_table(t, "Throughput")
     out += throughput_table(t, "Per busy server-core second (throughput ÷ CPU0 busy fraction)",

@@ -279,6 +279,37 @@ start_peers() {
 	log "run.sh: servers up: ${AVAILABLE[*]}"
 }
 
+# Before measuring HTTP: every server must give the same, complete answers
+# (wrk counts only statuses).  Results in $OUT/preflight.txt; a server that
+# fails a check is still measured, and the report says so.
+http_preflight() {
+	local sut p url want got
+	command -v curl >/dev/null 2>&1 || { log "run.sh: no curl: HTTP answers not checked"; return; }
+	for sut in superd lighttpd nginx; do
+		is_available "$sut" || continue
+		p=$(http_port "$sut")
+		for url in /100.bin:100 /4k.bin:4096 /1m.bin:1048576 /cgi-bin/hello-sh.cgi:100 \
+		           /cgi-bin/hello-c.cgi:100 /dir1000/:list; do
+			want=${url#*:}
+			url=${url%%:*}
+			case "$sut:$url" in nginx:/cgi-bin/*) continue ;; esac  # nginx has no CGI
+			if [ "$want" = list ]; then
+				got=$(curl -s "http://127.0.0.1:$p$url" | grep -o 'file-[0-9]*\.txt' | sort -u | wc -l)
+				want=999
+			else
+				got=$(curl -s -o /dev/null -w '%{http_code}:%{size_download}' "http://127.0.0.1:$p$url")
+				want="200:$want"
+			fi
+			if [ "$got" = "$want" ]; then
+				echo "ok	$sut	$url	$got"
+			else
+				echo "WRONG	$sut	$url	got $got, want $want"
+				log "run.sh: $sut answers $url wrongly: got $got, want $want"
+			fi
+		done
+	done >"$OUT/preflight.txt"
+}
+
 is_available() {
 	local s
 	for s in "${AVAILABLE[@]}"; do
@@ -515,6 +546,7 @@ memory() {
 start_peers
 [ "${#AVAILABLE[@]}" -gt 0 ] || { log "run.sh: no server to measure"; exit 1; }
 memory_trace start
+http_preflight
 run_all
 memory
 python3 "$HERE/report.py" "$OUT" | tee "$OUT/report.md"
