@@ -140,6 +140,7 @@ void accesslog_write(struct accesslog *log, const struct superd_peer *peer,
 		;
 }
 
+/* Close the log file (the instance goes away). */
 void accesslog_close(struct accesslog *log)
 {
 	if (log->fd >= 0)

@@ -89,6 +89,7 @@ void hbuf_consume(struct hbuf *b, size_t n)
 	b->len -= n;
 }
 
+/* Release the memory; the buffer is empty and usable again. */
 void hbuf_free(struct hbuf *b)
 {
 	free(b->p);

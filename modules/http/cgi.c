@@ -72,6 +72,7 @@ static void job_maybe_free(struct cgi_job *job);
 
 /* --- small helpers --- */
 
+/* Close *fd if open and mark it closed. */
 static void fd_close(int *fd)
 {
 	if (*fd >= 0)
@@ -79,6 +80,7 @@ static void fd_close(int *fd)
 	*fd = -1;
 }
 
+/* Remove a watch if set. */
 static void watch_drop(struct cgi_job *job, superd_watch **w)
 {
 	if (*w)
@@ -86,6 +88,7 @@ static void watch_drop(struct cgi_job *job, superd_watch **w)
 	*w = NULL;
 }
 
+/* Our ends of the pipes never block the worker. */
 static int set_nonblock(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
@@ -103,6 +106,7 @@ static void killer_fired(void *arg)
 		kill(-job->pid, SIGKILL);
 }
 
+/* Stop the script's whole process group: SIGTERM now, SIGKILL later. */
 static void job_kill(struct cgi_job *job)
 {
 	if (job->pid <= 0 || job->exited)
@@ -157,6 +161,7 @@ static struct http_conn *job_unhook(struct cgi_job *job)
 
 /* --- stderr: into the log, line by line --- */
 
+/* Log the stderr line collected so far. */
 static void err_flush_line(struct cgi_job *job)
 {
 	if (job->errlen)
@@ -196,6 +201,7 @@ static void err_drain(struct cgi_job *job, int final)
 	fd_close(&job->err_fd);
 }
 
+/* The script's stderr has something (watch callback). */
 static void err_readable(int fd, unsigned events, void *arg)
 {
 	struct cgi_job *job = arg;
@@ -245,6 +251,7 @@ static void in_flush(struct cgi_job *job)
 	}
 }
 
+/* The script's stdin takes more (watch callback). */
 static void in_writable(int fd, unsigned events, void *arg)
 {
 	struct cgi_job *job = arg;
@@ -465,6 +472,7 @@ static void out_ended(struct cgi_job *job)
 	http_response_done(st);
 }
 
+/* The script's stdout has output (watch callback); bounded per call. */
 static void out_readable(int fd, unsigned events, void *arg)
 {
 	struct cgi_job *job = arg;

@@ -27,6 +27,7 @@ static void env_put(struct hbuf *env, const char *name, const char *value,
 	hbuf_add(env, "", 1);
 }
 
+/* Append NAME=value for a C string value. */
 static void env_puts(struct hbuf *env, const char *name, const char *value)
 {
 	env_put(env, name, value, strlen(value));

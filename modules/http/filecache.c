@@ -131,6 +131,7 @@ void filecache_put_mem(struct filecache *fc, const char *path, size_t n,
 	slot_done(e, path, n, now, head, head_len, body_len);
 }
 
+/* Free every slot (the instance goes away). */
 void filecache_free(struct filecache *fc)
 {
 	if (!fc->slots)

@@ -262,6 +262,7 @@ static int http_start(void *instance)
 	return accesslog_open(&inst->log, inst->host, inst->svc);
 }
 
+/* Free the instance: its fds, tables, caches and buffers. */
 static void http_destroy(void *instance)
 {
 	struct http_instance *inst = instance;
@@ -323,6 +324,7 @@ int http_reqinfo_own(struct http_reqinfo *ri)
 	return 0;
 }
 
+/* Free what a reqinfo owns (see http.h). */
 void http_reqinfo_free(struct http_reqinfo *ri)
 {
 	free(ri->owned);

@@ -154,6 +154,7 @@ fail:
 	return -1;
 }
 
+/* Free the table. */
 void mime_table_free(struct mime_table *t)
 {
 	free(t->entries);

@@ -264,6 +264,7 @@ static int each_token(struct http_slice v, struct http_request *req,
 #define TE_CHUNKED_TWICE 0x10
 #define TE_SEEN 0x20
 
+/* One Connection option: close or keep-alive. */
 static int conn_token(struct http_request *req, struct http_slice t)
 {
 	if (http_slice_eq(t, "close"))
@@ -273,6 +274,7 @@ static int conn_token(struct http_request *req, struct http_slice t)
 	return 0;
 }
 
+/* One transfer coding; remembers whether chunked is (only) last. */
 static int te_token(struct http_request *req, struct http_slice t)
 {
 	int f = req->chunked;
