@@ -18,7 +18,7 @@
 #include "log.h"
 
 /* Reads per readiness event before giving others a turn. */
-#define READS_PER_EVENT 8
+#define READS_PER_EVENT 4
 /* on_drain calls in a row before waiting for the socket. */
 #define DRAINS_PER_SETTLE 8
 /* Earliest re-run of the timeout sweep after the previous one. */

@@ -24,7 +24,7 @@
 /** ... until the queue is back under this. */
 #define CONN_LOW_WATER (64u * 1024u)
 /** The per-process read buffer. */
-#define CONN_READ_BUF (128u * 1024u)
+#define CONN_READ_BUF (256u * 1024u)
 
 /**
  * Set up the connection layer of this process on loop.  on_empty (may be
