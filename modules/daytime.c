@@ -18,6 +18,18 @@
 /** Room for the longest line ("Wednesday, September 30, -2147483648 ..."). */
 #define DAYTIME_LINE_MAX 96
 
+/**
+ * A daytime service: the line changes once a second, so each worker
+ * formats it once per second and reuses it (formatting was the only
+ * user-space work left on a connection).
+ */
+struct daytime_instance {
+	struct classic_instance base; /**< host and service (first) */
+	time_t line_sec;              /**< second the line was made for */
+	size_t line_len;              /**< 0: no line yet */
+	char line[DAYTIME_LINE_MAX];  /**< the line for line_sec */
+};
+
 static int daytime_configure(const struct superd_host *host,
                              superd_service *svc, const superd_opt *options,
                              void **instance);
@@ -67,14 +79,23 @@ static size_t daytime_format(time_t t, char *buf, size_t size)
 	return (size_t)n;
 }
 
-/* The line for now; its length, or 0 when the clock cannot be read. */
-static size_t daytime_now(char *buf, size_t size)
+/*
+ * The line for now, formatted at most once a second per instance (each
+ * worker has its own copy); NULL when the clock cannot be read.
+ */
+static const char *daytime_now(struct daytime_instance *inst, size_t *len)
 {
 	struct timespec ts;
 
 	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
-		return 0;
-	return daytime_format(ts.tv_sec, buf, size);
+		return NULL;
+	if (inst->line_len == 0 || ts.tv_sec != inst->line_sec) {
+		inst->line_len = daytime_format(ts.tv_sec, inst->line,
+		                                sizeof(inst->line));
+		inst->line_sec = ts.tv_sec;
+	}
+	*len = inst->line_len;
+	return inst->line_len ? inst->line : NULL;
 }
 
 /* No options; the instance is just the host and the service. */
@@ -83,29 +104,30 @@ static int daytime_configure(const struct superd_host *host,
                              void **instance)
 {
 	return classic_configure_alloc(host, svc, options,
-	                               sizeof(struct classic_instance), instance);
+	                               sizeof(struct daytime_instance), instance);
 }
 
 /* Send the line, then close once it is out. */
 static int daytime_open(superd_conn *c, void *instance, void *state)
 {
-	const struct classic_instance *inst = instance;
-	char line[DAYTIME_LINE_MAX];
-	size_t len = daytime_now(line, sizeof(line));
+	struct daytime_instance *inst = instance;
+	const struct superd_host *host = inst->base.host;
+	size_t len;
+	const char *line = daytime_now(inst, &len);
 
-	if (len == 0 || inst->host->write(c, line, len) < 0)
+	if (!line || host->write(c, line, len) < 0)
 		return -1;
-	inst->host->close(c);
+	host->close(c);
 	return 0;
 }
 
 /* One line per datagram received. */
 static void daytime_datagram(void *instance, const struct superd_datagram *d)
 {
-	const struct classic_instance *inst = instance;
-	char line[DAYTIME_LINE_MAX];
-	size_t len = daytime_now(line, sizeof(line));
+	struct daytime_instance *inst = instance;
+	size_t len;
+	const char *line = daytime_now(inst, &len);
 
-	if (len > 0)
-		inst->host->reply(d, line, len);
+	if (line)
+		inst->base.host->reply(d, line, len);
 }
