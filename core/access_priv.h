@@ -5,7 +5,9 @@
 #ifndef SUPERD_ACCESS_PRIV_H
 #define SUPERD_ACCESS_PRIV_H
 
+#include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -118,15 +120,33 @@ static inline uint64_t mix64(uint64_t x)
 	return x;
 }
 
-/* Spin briefly, then yield: these locks are held for a few stores only. */
+/*
+ * A lock shared by the master and the workers, held for a few stores only.
+ * The word holds the holder's pid (0: free), because a worker can be
+ * SIGKILLed while it holds the lock: a waiter that finds the holder gone
+ * (reaped: kill() says ESRCH) takes the lock over instead of spinning for
+ * ever.  A zombie still counts as alive until the master reaps it.
+ */
 static inline void spin_lock(_Atomic int *l)
 {
+	int me = (int)getpid(), holder, saved;
 	unsigned spins = 0;
 
-	while (atomic_exchange_explicit(l, 1, memory_order_acquire)) {
-		while (atomic_load_explicit(l, memory_order_relaxed))
-			if (++spins > 64)
-				sched_yield();
+	for (;;) {
+		holder = 0;
+		if (atomic_compare_exchange_weak_explicit(l, &holder, me,
+		                                          memory_order_acquire,
+		                                          memory_order_relaxed))
+			return;
+		if (holder == 0 || ++spins <= 64)
+			continue;
+		sched_yield();
+		if (spins % 256 != 0)
+			continue;
+		saved = errno;
+		if (kill(holder, 0) < 0 && errno == ESRCH)
+			atomic_compare_exchange_strong(l, &holder, 0);
+		errno = saved;
 	}
 }
 

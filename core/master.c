@@ -117,6 +117,10 @@ static void worker_exited(pid_t pid, int status, void *arg)
 
 	s->pid = 0;
 	g->alive--;
+	/* Give back what it held (connections, per-source pins) at once; the
+	 * pid is reaped, so a lock it died holding is taken over. */
+	if (ms.access)
+		access_reap(ms.access, pid);
 	proc_describe_status(status, how, sizeof(how));
 	if (g->retiring) {
 		log_msg(SUPERD_LOG_DEBUG, NULL, "worker %d ended: %s", (int)pid, how);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "access_priv.h"
 #include "log.h"
 
 /* A peer address from text ("1.2.3.4" or "::1"), with port. */
@@ -443,6 +444,38 @@ START_TEST(dead_process_slots_come_back)
 }
 END_TEST
 
+/*
+ * A worker SIGKILLed while it holds one of the shared locks must not leave
+ * every other process spinning for ever: once it is reaped, the next
+ * process to want the lock takes it over (without the fix this hangs until
+ * Check's timeout).
+ */
+START_TEST(lock_left_by_dead_process_is_taken_over)
+{
+	struct access_shared *sh = access_shared_new(0);
+	struct test_svc t;
+	struct access_svc *a;
+	struct sockaddr_storage p = peer("127.0.0.6", 3000);
+	int status;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		spin_lock(&sh->ledgers_lock);
+		spin_lock(&sh->slots_lock);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	access_reap(sh, pid);                          /* ledgers_lock */
+	a = access_svc_new(sh, svc_conf(&t, "locked", NULL, NULL)); /* slots_lock */
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(access_admit(a, SA(p), 1), ACCESS_OK);
+	access_release(a, SA(p));
+	access_svc_free(a);
+	access_shared_free(sh);
+}
+END_TEST
+
 START_TEST(rate_sheds_then_recovers)
 {
 	struct access_shared *sh = access_shared_new(0);
@@ -670,6 +703,7 @@ static Suite *access_suite(void)
 	tcase_add_test(tc, per_source_table_reuse);
 	tcase_add_test(tc, limits_across_fork);
 	tcase_add_test(tc, dead_process_slots_come_back);
+	tcase_add_test(tc, lock_left_by_dead_process_is_taken_over);
 	tcase_add_test(tc, per_source_concurrent_rekeying);
 	tcase_add_test(tc, rate_sheds_then_recovers);
 	tcase_add_test(tc, rate_per_source);
