@@ -25,6 +25,8 @@
 #define SWEEP_MIN_MS 50
 /* Kept input buffers above this are freed once empty. */
 #define INPUT_KEEP_MAX (16u * 1024u)
+/* At most one "beyond what the backend can watch" line per this many ms. */
+#define FDLIMIT_LOG_MS 10000
 
 /** The connection layer of this process (one loop per process). */
 static struct {
@@ -35,6 +37,8 @@ static struct {
 	struct loop_timer *sweep;       /**< next idle-timeout check */
 	uint64_t sweep_at;
 	void (*on_empty)(void);
+	uint64_t fdlimit_logged_ms;     /**< last fd-limit line; 0: none yet */
+	unsigned long fdlimit_unlogged; /**< refusals since that line */
 } cn;
 
 static void conn_settle(superd_conn *c);
@@ -133,6 +137,32 @@ void conn_format_addr(const struct sockaddr *sa, char *buf, size_t size)
 	}
 }
 
+/*
+ * Log a connection refused because its fd is beyond what the backend can
+ * watch (select: FD_SETSIZE).  Under load this can happen to every new
+ * connection, so: the first one, then at most one line per FDLIMIT_LOG_MS
+ * saying how many more were refused meanwhile.
+ */
+static void log_fd_limit(const superd_conn *c)
+{
+	uint64_t now = loop_now(cn.loop);
+
+	if (cn.fdlimit_logged_ms && now - cn.fdlimit_logged_ms < FDLIMIT_LOG_MS) {
+		cn.fdlimit_unlogged++;
+		return;
+	}
+	if (cn.fdlimit_unlogged)
+		log_msg(SUPERD_LOG_ERROR, c->svc->name,
+		        "fd %d is beyond what the %s backend can watch; closing the connection (%lu more refused so since the last such line)",
+		        c->fd, loop_backend_name(cn.loop), cn.fdlimit_unlogged);
+	else
+		log_msg(SUPERD_LOG_ERROR, c->svc->name,
+		        "fd %d is beyond what the %s backend can watch; closing the connection",
+		        c->fd, loop_backend_name(cn.loop));
+	cn.fdlimit_logged_ms = now ? now : 1;
+	cn.fdlimit_unlogged = 0;
+}
+
 /* Keep the back-pressure flag and the loop's events in line with c. */
 static void update_events(superd_conn *c)
 {
@@ -148,9 +178,7 @@ static void update_events(superd_conn *c)
 			return;
 		if (loop_add(cn.loop, c->fd, ev, conn_event, c) < 0) {
 			if (errno == EMFILE)
-				log_msg(SUPERD_LOG_ERROR, c->svc->name,
-				        "fd %d is beyond what the %s backend can watch; closing the connection",
-				        c->fd, loop_backend_name(cn.loop));
+				log_fd_limit(c);
 			else
 				log_errno(c->svc->name, "loop_add", errno);
 			set_outcome(c, "refused: fd limit");

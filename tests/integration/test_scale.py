@@ -167,6 +167,10 @@ def select_refuses_fd_past_fd_setsize(backend):
             h.check(min(closed) >= 900, "an early connection was refused: %s" % closed[:5])
             s.wait_log(r"(?i)echo: .*(fd_setsize|beyond|too many|cannot watch|can't watch)",
                        since=mark, timeout=3)
+            # ~200 refusals in one burst: one line, not one per connection.
+            lines = s.log_lines(r"beyond what", since=mark)
+            h.check(1 <= len(lines) <= 2,
+                    "%d fd-limit lines for %d refusals (a log flood)" % (len(lines), len(closed)))
         finally:
             for c in socks:
                 c.close()
