@@ -111,7 +111,8 @@ static char *ask(struct fake_conn *c, const char *text)
 	c->outlen = 0;
 	fake_data(c, text, strlen(text));
 	n = c->outlen < sizeof(out) - 1 ? c->outlen : sizeof(out) - 1;
-	memcpy(out, c->out, n);
+	if (n)
+		memcpy(out, c->out, n);
 	out[n] = '\0';
 	return out;
 }
