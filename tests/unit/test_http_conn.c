@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fakehost.h"
+#include "../../modules/http/cgi.h"
 
 extern const struct superd_module superd_module;
 
@@ -592,6 +593,54 @@ START_TEST(test_cache_off)
 }
 END_TEST
 
+/* The CGI header section: statuses, framing, malformed and partial. */
+START_TEST(test_cgi_head)
+{
+	struct fake_conn *c = conn();
+	struct http_conn *st = c->state;
+	struct http_reqinfo ri = { .minor = 1, .keep_alive = 1 };
+	struct cgi_head hd;
+	const char *o;
+
+	o = "Status: 404 Nope\nX-A: b\nContent-Type: text/x\n\nbody";
+	ck_assert_int_eq(cgi_head_parse(st, &ri, o, strlen(o), &hd), 1);
+	ck_assert_int_eq(hd.status, 404);
+	ck_assert_int_eq(hd.mode, CGI_OUT_CHUNKED);
+	ck_assert_uint_eq(hd.header_len, strlen(o) - 4);
+	ck_assert(st->out->len > 0 && memmem(st->out->p, st->out->len, "X-A: b\r\n", 8));
+	o = "Location: http://x/\r\n\r\n";
+	ck_assert_int_eq(cgi_head_parse(st, &ri, o, strlen(o), &hd), 1);
+	ck_assert_int_eq(hd.status, 302);
+	o = "Content-Length: 3\nConnection: keep-alive\nTransfer-Encoding: x\n\nabc";
+	ck_assert_int_eq(cgi_head_parse(st, &ri, o, strlen(o), &hd), 1);
+	ck_assert_int_eq(hd.mode, CGI_OUT_LENGTH);
+	ck_assert_uint_eq(hd.length, 3);
+	ck_assert_ptr_null(memmem(st->out->p, st->out->len, "Transfer-Encoding: x", 20));
+	o = "Content-Type: text/plain\n";
+	ck_assert_int_eq(cgi_head_parse(st, &ri, o, strlen(o), &hd), 0);
+	o = "not a header\n\n";
+	ck_assert_int_eq(cgi_head_parse(st, &ri, o, strlen(o), &hd), -1);
+	o = "Status: 2xx\n\n";
+	ck_assert_int_eq(cgi_head_parse(st, &ri, o, strlen(o), &hd), -1);
+	o = "HTTP/1.1 299 Raw\r\n\r\nx";
+	ck_assert_int_eq(cgi_head_parse(st, &ri, o, strlen(o), &hd), 1);
+	ck_assert_int_eq(hd.mode, CGI_OUT_NPH);
+	ck_assert_int_eq(hd.status, 299);
+	ck_assert_int_eq(ri.keep_alive, 0);
+	ri.keep_alive = 1;
+	ri.head = 1;
+	o = "Content-Type: text/plain\n\nbody";
+	ck_assert_int_eq(cgi_head_parse(st, &ri, o, strlen(o), &hd), 1);
+	ck_assert_int_eq(hd.mode, CGI_OUT_NONE);
+	ri.head = 0;
+	ri.minor = 0;
+	ck_assert_int_eq(cgi_head_parse(st, &ri, o, strlen(o), &hd), 1);
+	ck_assert_int_eq(hd.mode, CGI_OUT_CLOSE);
+	ck_assert_int_eq(ri.keep_alive, 0);
+	fake_close(c);
+}
+END_TEST
+
 START_TEST(test_bad_options)
 {
 	void *i2 = NULL;
@@ -642,6 +691,7 @@ int main(void)
 	tcase_add_test(tc, test_access_log);
 	tcase_add_test(tc, test_cache_one_second);
 	tcase_add_test(tc, test_cache_off);
+	tcase_add_test(tc, test_cgi_head);
 	tcase_add_test(tc, test_bad_options);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
