@@ -641,6 +641,67 @@ START_TEST(test_cgi_head)
 }
 END_TEST
 
+/* Whether the NUL-separated block env holds exactly the string var. */
+static int env_has(const struct hbuf *env, const char *var)
+{
+	for (size_t k = 0; k < env->len; k += strlen(env->p + k) + 1)
+		if (!strcmp(env->p + k, var))
+			return 1;
+	return 0;
+}
+
+/* Whether any variable in env starts with prefix. */
+static int env_has_prefix(const struct hbuf *env, const char *prefix)
+{
+	for (size_t k = 0; k < env->len; k += strlen(env->p + k) + 1)
+		if (!strncmp(env->p + k, prefix, strlen(prefix)))
+			return 1;
+	return 0;
+}
+
+/* The CGI/1.1 environment of a request. */
+START_TEST(test_cgi_env)
+{
+	struct fake_conn *c = conn();
+	const char *raw = "POST /d/t.cgi/x?a=b%20c HTTP/1.0\r\nHost: ex.test:81\r\n"
+	                  "X-Foo: 1\r\nx-foo: 2\r\nProxy: evil\r\nAuthorization: b\r\n"
+	                  "X_Sneaky: 1\r\nContent-Type: text/y\r\n\r\n";
+	struct http_limits lim;
+	struct http_request req;
+	struct http_reqinfo ri = { 0 };
+	struct cgi_request cr = { .req = &req, .ri = &ri, .script_name = "/d/t.cgi",
+	                          .script_name_len = 8, .path_info = "/x",
+	                          .script_rel = "d/t.cgi" };
+	struct hbuf env = { 0 };
+	char want[300];
+
+	http_limits_default(&lim);
+	ck_assert_int_eq(http_parse_request(raw, strlen(raw), &lim, &req), HTTP_PARSE_OK);
+	cgi_env_build(&env, inst, fake_host()->peer((superd_conn *)c), &cr);
+	ck_assert(env_has(&env, "GATEWAY_INTERFACE=CGI/1.1"));
+	ck_assert(env_has(&env, "SERVER_PROTOCOL=HTTP/1.0"));
+	ck_assert(env_has(&env, "SERVER_NAME=ex.test"));
+	ck_assert(env_has(&env, "REQUEST_METHOD=POST"));
+	ck_assert(env_has(&env, "SCRIPT_NAME=/d/t.cgi"));
+	ck_assert(env_has(&env, "PATH_INFO=/x"));
+	ck_assert(env_has(&env, "QUERY_STRING=a=b%20c"));
+	ck_assert(env_has(&env, "REQUEST_URI=/d/t.cgi/x?a=b%20c"));
+	ck_assert(env_has(&env, "REMOTE_ADDR=127.0.0.1"));
+	ck_assert(env_has(&env, "REMOTE_PORT=40000"));
+	ck_assert(env_has(&env, "CONTENT_TYPE=text/y"));
+	ck_assert(env_has(&env, "HTTP_X_FOO=1, 2"));
+	snprintf(want, sizeof(want), "PATH_TRANSLATED=%s/x", ((struct http_instance *)inst)->root_real);
+	ck_assert(env_has(&env, want));
+	ck_assert(!env_has_prefix(&env, "HTTP_PROXY="));
+	ck_assert(!env_has_prefix(&env, "HTTP_AUTHORIZATION="));
+	ck_assert(!env_has_prefix(&env, "HTTP_X_SNEAKY="));
+	ck_assert(!env_has_prefix(&env, "HTTP_CONTENT_TYPE="));
+	ck_assert(!env_has_prefix(&env, "CONTENT_LENGTH="));
+	hbuf_free(&env);
+	fake_close(c);
+}
+END_TEST
+
 START_TEST(test_bad_options)
 {
 	void *i2 = NULL;
@@ -692,6 +753,7 @@ int main(void)
 	tcase_add_test(tc, test_cache_one_second);
 	tcase_add_test(tc, test_cache_off);
 	tcase_add_test(tc, test_cgi_head);
+	tcase_add_test(tc, test_cgi_env);
 	tcase_add_test(tc, test_bad_options);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
