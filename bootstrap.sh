@@ -95,8 +95,8 @@ do_test() {
 	if [ "${SKIP_FUZZ:-0}" != 1 ]; then
 		echo "== fuzz the HTTP request parser (${FUZZ_SECONDS:-60} s)"
 		configure_in _build/fuzz --enable-fuzz CC=clang
-		make -C _build/fuzz -j"$JOBS" fuzz
-		FUZZ_SECONDS=${FUZZ_SECONDS:-60} sh tests/fuzz/run.sh _build/fuzz
+		# `make fuzz` builds the target and runs it (tests/fuzz/run.sh).
+		FUZZ_SECONDS=${FUZZ_SECONDS:-60} make -C _build/fuzz -j"$JOBS" fuzz
 	fi
 
 	if [ "${SKIP_PACKAGING:-0}" != 1 ]; then
