@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "hex.h"
 #include "parse.h"
 
 enum {
@@ -36,22 +37,10 @@ void http_chunked_init(struct http_chunked *ck, uint64_t max_total)
 	ck->max_total = max_total;
 }
 
-/* Value of a hex digit, or -1. */
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* One framing byte. 0 to go on, 1 at the end of the body, or a status. */
 static int chunked_byte(struct http_chunked *ck, int c)
 {
-	int h = hexval(c);
+	int h = http_hexval(c);
 
 	switch (ck->state) {
 	case CK_SIZE_FIRST:

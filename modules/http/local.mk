@@ -3,7 +3,7 @@
 http_module_sources = \
 	modules/http/http.c modules/http/http.h \
 	modules/http/route.c \
-	modules/http/parse.c modules/http/chunked.c modules/http/parse.h \
+	modules/http/parse.c modules/http/chunked.c modules/http/parse.h modules/http/hex.h \
 	modules/http/path.c modules/http/path.h \
 	modules/http/mime.c modules/http/mime.h \
 	modules/http/buf.c \
@@ -42,7 +42,7 @@ check_PROGRAMS += $(http_unit_tests)
 TESTS += $(http_unit_tests)
 
 tests_unit_test_http_parse_SOURCES = tests/unit/test_http_parse.c \
-	modules/http/parse.c modules/http/chunked.c modules/http/parse.h
+	modules/http/parse.c modules/http/chunked.c modules/http/parse.h modules/http/hex.h
 tests_unit_test_http_parse_CPPFLAGS = $(http_module_cppflags)
 tests_unit_test_http_parse_CFLAGS = $(unit_cflags)
 tests_unit_test_http_parse_LDADD = $(unit_ldadd)
@@ -80,7 +80,7 @@ EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/fuzz_http_parse.c
 if ENABLE_FUZZ
 noinst_PROGRAMS += tests/fuzz/fuzz_http_parse
 tests_fuzz_fuzz_http_parse_SOURCES = tests/fuzz/fuzz_http_parse.c \
-	modules/http/parse.c modules/http/chunked.c modules/http/parse.h \
+	modules/http/parse.c modules/http/chunked.c modules/http/parse.h modules/http/hex.h \
 	modules/http/path.c modules/http/path.h
 tests_fuzz_fuzz_http_parse_CPPFLAGS = $(http_module_cppflags)
 tests_fuzz_fuzz_http_parse_CFLAGS = $(AM_CFLAGS) \

@@ -15,19 +15,8 @@
 #include <linux/openat2.h>
 #endif
 
+#include "hex.h"
 #include "path.h"
-
-/* Value of a hex digit, or -1. */
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Percent-decode raw into out; 0, or 400 for NUL, controls, bad escapes. */
 static int percent_decode(const char *raw, size_t n, char *out, size_t *outlen)
@@ -42,8 +31,8 @@ static int percent_decode(const char *raw, size_t n, char *out, size_t *outlen)
 
 			if (i + 2 >= n)
 				return 400;
-			hi = hexval((unsigned char)raw[i + 1]);
-			lo = hexval((unsigned char)raw[i + 2]);
+			hi = http_hexval((unsigned char)raw[i + 1]);
+			lo = http_hexval((unsigned char)raw[i + 2]);
 			if (hi < 0 || lo < 0)
 				return 400;
 			c = hi * 16 + lo;
