@@ -43,6 +43,17 @@ static ssize_t send_direct(superd_conn *c, const void *buf, size_t len)
 	return n;
 }
 
+/* Put t (its len bytes) at the end of c's output queue. */
+static void queue_append(superd_conn *c, struct outchunk *t)
+{
+	if (c->tail)
+		c->tail->next = t;
+	else
+		c->head = t;
+	c->tail = t;
+	c->queued += t->len;
+}
+
 /* Append len bytes to the queue (into the tail chunk when it has room). */
 static int queue_mem(superd_conn *c, const unsigned char *buf, size_t len)
 {
@@ -66,12 +77,7 @@ static int queue_mem(superd_conn *c, const unsigned char *buf, size_t len)
 	t->file_fd = -1;
 	t->file_off = 0;
 	memcpy(t->data, buf, len);
-	if (c->tail)
-		c->tail->next = t;
-	else
-		c->head = t;
-	c->tail = t;
-	c->queued += len;
+	queue_append(c, t);
 	return 0;
 }
 
@@ -125,12 +131,7 @@ int conn_sendfile(superd_conn *c, int fd, off_t off, size_t len)
 		return -1;
 	}
 	*t = (struct outchunk){ .len = len, .file_fd = fd, .file_off = off };
-	if (c->tail)
-		c->tail->next = t;
-	else
-		c->head = t;
-	c->tail = t;
-	c->queued += len;
+	queue_append(c, t);
 	c->flags |= C_WANT_DRAIN;
 	if (c->head == t)
 		conn_flush(c);
