@@ -49,4 +49,12 @@ const char *loader_path(const struct loaded_module *m);
 int loader_check_protocols(const struct loader_req *req,
                            const struct superd_module *mod, unsigned protocols);
 
+/**
+ * Does descriptor m have field f?  A module built for an older ABI minor
+ * has a shorter descriptor: read a later field only when this is true.
+ */
+#define MODULE_HAS(m, f)                                                     \
+	((m)->size >= offsetof(struct superd_module, f) + sizeof((m)->f) &&  \
+	 (m)->f != NULL)
+
 #endif

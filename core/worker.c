@@ -16,6 +16,7 @@
 #include "dgram.h"
 #include "host.h"
 #include "listener.h"
+#include "loader.h"
 #include "log.h"
 #include "proc.h"
 #include "worker.h"
@@ -229,6 +230,17 @@ static void worker_stop(unsigned grace_ms)
 	wk.grace = loop_timer_add(wk.loop, grace_ms, grace_over, NULL);
 }
 
+/* SIGUSR1: let every service's module reopen its own files (ABI 1.1). */
+static void reopen_modules(void)
+{
+	for (size_t i = 0; i < wk.rc->nsvcs; i++) {
+		const struct superd_service *svc = &wk.rc->svcs[i];
+
+		if (svc->module && MODULE_HAS(svc->module, on_reopen))
+			svc->module->on_reopen(svc->instance);
+	}
+}
+
 /* Signals, delivered through the loop. */
 static void on_signal(struct loop *l, int signo, void *arg)
 {
@@ -239,6 +251,7 @@ static void on_signal(struct loop *l, int signo, void *arg)
 		break;
 	case SIGUSR1:
 		log_reopen();
+		reopen_modules();
 		break;
 	case SIGUSR2:
 		worker_stop(WORKER_RELOAD_GRACE_MS);

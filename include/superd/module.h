@@ -1,5 +1,5 @@
 /*
- * superd/module.h - the superd module API (ABI 1.0).
+ * superd/module.h - the superd module API (ABI 1.1).
  *
  * A module is a shared object that exports one const data symbol,
  * `superd_module`, of type `struct superd_module`.  The host checks its magic,
@@ -37,7 +37,7 @@ extern "C" {
 /** ABI major: a module is loaded only when its major equals the host's. */
 #define SUPERD_ABI_MAJOR 1
 /** ABI minor: a module is loaded only when its minor is <= the host's. */
-#define SUPERD_ABI_MINOR 0
+#define SUPERD_ABI_MINOR 1
 
 /* Protocol bits, for struct superd_module.protocols and superd_peer.proto. */
 #define SUPERD_PROTO_TCP 0x1u  /**< stream socket over IPv4 or IPv6 */
@@ -331,6 +331,15 @@ struct superd_module {
 	 * For wait-style services fd is the listening socket itself.
 	 */
 	int (*serve)(int fd, const struct superd_peer *peer, void *instance);
+
+	/* --- ABI 1.1 --- */
+
+	/**
+	 * SIGUSR1 (log rotation): reopen the files the instance writes, such
+	 * as an access log, in each worker.  May be NULL.  The host calls it
+	 * only for modules built for ABI 1.1 or later (size covers it).
+	 */
+	void (*on_reopen)(void *instance);
 };
 
 /** Fills the first four descriptor fields. */

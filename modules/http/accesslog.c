@@ -59,6 +59,16 @@ int accesslog_open(struct accesslog *log, const struct superd_host *host,
 	return 0;
 }
 
+/* SIGUSR1 (see http.h): reopen now; on failure keep the old file. */
+void accesslog_reopen(struct accesslog *log, const struct superd_host *host,
+                      superd_service *svc)
+{
+	if (!log->path || log_reopen(log) == 0)
+		return;
+	host->log(svc, SUPERD_LOG_ERROR, "access_log: reopen %s: %s",
+	          log->path, strerror(errno));
+}
+
 /* Reopen when the path no longer names the open file (rotation). */
 static void log_check_rotation(struct accesslog *log, time_t now)
 {

@@ -262,6 +262,15 @@ static int http_start(void *instance)
 	return accesslog_open(&inst->log, inst->host, inst->svc);
 }
 
+/* SIGUSR1 in a worker: reopen the access log (logrotate's postrotate). */
+static void http_reopen(void *instance)
+{
+	struct http_instance *inst = instance;
+
+	if (inst)
+		accesslog_reopen(&inst->log, inst->host, inst->svc);
+}
+
 /* Free the instance: its fds, tables, caches and buffers. */
 static void http_destroy(void *instance)
 {
@@ -659,4 +668,5 @@ const struct superd_module superd_module = {
 	.on_eof = http_on_eof,
 	.on_drain = http_on_drain,
 	.on_close = http_on_close,
+	.on_reopen = http_reopen,
 };

@@ -238,6 +238,9 @@ int accesslog_open(struct accesslog *log, const struct superd_host *host,
 void accesslog_write(struct accesslog *log, const struct superd_peer *peer,
                      const struct http_reqinfo *ri, int status,
                      uint64_t bytes);
+/** Reopen the log at once (SIGUSR1, after logrotate); errors are logged. */
+void accesslog_reopen(struct accesslog *log, const struct superd_host *host,
+                      superd_service *svc);
 void accesslog_close(struct accesslog *log);
 
 #endif

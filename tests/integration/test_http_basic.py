@@ -6,6 +6,7 @@ bundled site of the default configuration, and the access log (format and
 rotation)."""
 
 import os
+import signal
 import re
 import socket
 import sys
@@ -186,6 +187,27 @@ def access_log_combined_and_rotation(backend):
         h.wait_until(lambda: _lines(log, 1), what="a line in the new log")
         h.check("/b.css" in _lines(log, 1)[0], "new file has the new line")
         h.eq(len(_lines(log + ".1", 0)), 2, "old file keeps its lines")
+
+
+@h.test(backends=True)
+def access_log_reopened_on_sigusr1(backend):
+    """SIGUSR1 (logrotate's postrotate) reopens the access log at once: the
+    request right after it, in the same second (before the once-a-second
+    rotation check could notice), goes to the new file."""
+    with hk.Web(backend, dict(FILES), options={"access_log": "{tmp}/access.log"}) as w:
+        log = w.superd.path("access.log")
+        w.get("/a.txt")                      # opens the clock's window
+        h.wait_until(lambda: _lines(log, 1), what="the first access log line")
+        while time.time() % 1.0 > 0.3:       # start early in a second
+            time.sleep(0.01)
+        w.get("/a.txt")
+        os.rename(log, log + ".1")
+        w.superd.signal(signal.SIGUSR1)
+        time.sleep(0.15)                     # master -> worker
+        w.get("/b.css")
+        h.wait_until(lambda: _lines(log, 1), what="a line in the reopened log")
+        h.check("/b.css" in _lines(log, 1)[0], "the new file has the new line")
+        h.eq(len(_lines(log + ".1", 0)), 2, "the old file keeps its two lines")
 
 
 def _lines(path, n):

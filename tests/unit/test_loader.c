@@ -139,15 +139,25 @@ END_TEST
 
 START_TEST(bad_abi_major)
 {
-	expect_refused(TMOD_DIR "/tmod_abi2.so",
-	               TMOD_DIR "/tmod_abi2.so was built for ABI 2.0, this superd has 1.0");
+	char want[512];
+
+	snprintf(want, sizeof(want),
+	         "%s/tmod_abi2.so was built for ABI %d.%d, this superd has %d.%d",
+	         TMOD_DIR, SUPERD_ABI_MAJOR + 1, SUPERD_ABI_MINOR,
+	         SUPERD_ABI_MAJOR, SUPERD_ABI_MINOR);
+	expect_refused(TMOD_DIR "/tmod_abi2.so", want);
 }
 END_TEST
 
 START_TEST(newer_minor)
 {
-	expect_refused(TMOD_DIR "/tmod_newminor.so",
-	               TMOD_DIR "/tmod_newminor.so was built for ABI 1.1, this superd has 1.0");
+	char want[512];
+
+	snprintf(want, sizeof(want),
+	         "%s/tmod_newminor.so was built for ABI %d.%d, this superd has %d.%d",
+	         TMOD_DIR, SUPERD_ABI_MAJOR, SUPERD_ABI_MINOR + 1,
+	         SUPERD_ABI_MAJOR, SUPERD_ABI_MINOR);
+	expect_refused(TMOD_DIR "/tmod_newminor.so", want);
 }
 END_TEST
 
