@@ -13,7 +13,7 @@ tmod_ldflags = -module -avoid-version -shared -no-undefined \
 	-rpath $(abs_builddir)/tests/unit
 check_LTLIBRARIES += tests/unit/tmod_good.la tests/unit/tmod_badmagic.la \
 	tests/unit/tmod_abi2.la tests/unit/tmod_newminor.la \
-	tests/unit/tmod_nosym.la tests/unit/tmod_tcponly.la
+	tests/unit/tmod_nosym.la tests/unit/tmod_tcponly.la tests/unit/tmod_v10.la
 tests_unit_tmod_good_la_SOURCES = tests/unit/tmod.c
 tests_unit_tmod_good_la_CPPFLAGS = $(AM_CPPFLAGS) -DTMOD_GOOD
 tests_unit_tmod_good_la_LDFLAGS = $(tmod_ldflags)
@@ -32,6 +32,9 @@ tests_unit_tmod_nosym_la_LDFLAGS = $(tmod_ldflags)
 tests_unit_tmod_tcponly_la_SOURCES = tests/unit/tmod.c
 tests_unit_tmod_tcponly_la_CPPFLAGS = $(AM_CPPFLAGS) -DTMOD_TCPONLY
 tests_unit_tmod_tcponly_la_LDFLAGS = $(tmod_ldflags)
+tests_unit_tmod_v10_la_SOURCES = tests/unit/tmod.c
+tests_unit_tmod_v10_la_CPPFLAGS = $(AM_CPPFLAGS) -DTMOD_V10
+tests_unit_tmod_v10_la_LDFLAGS = $(tmod_ldflags)
 
 check_PROGRAMS += tests/unit/test_loader tests/unit/test_conn tests/unit/test_listener \
 	tests/unit/test_proc

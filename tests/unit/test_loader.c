@@ -81,6 +81,32 @@ START_TEST(good_module_by_path)
 }
 END_TEST
 
+/*
+ * A module built for ABI 1.0 (its descriptor ends before on_reopen) still
+ * loads, and the host sees no on_reopen in it: the field past its end,
+ * which here points at abort(), is never read.
+ */
+START_TEST(abi_1_0_module_loads_without_later_fields)
+{
+	struct loader_req req = req_for(TMOD_DIR "/tmod_v10.so");
+	struct loaded_module *m;
+	const struct superd_module *d = loader_open(&req, &m);
+
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(ndiag, 0);
+	ck_assert_uint_eq(d->abi_minor, 0);
+	ck_assert(!MODULE_HAS(d, on_reopen));
+	ck_assert(MODULE_HAS(d, on_open));
+	loader_release(m);
+
+	req = req_for(TMOD_DIR "/tmod_good.so");
+	d = loader_open(&req, &m);
+	ck_assert_ptr_nonnull(d);
+	ck_assert(MODULE_HAS(d, on_reopen));
+	loader_release(m);
+}
+END_TEST
+
 START_TEST(good_module_relative_to_config)
 {
 	struct loader_req req = req_for("tmod_good.so");
@@ -205,6 +231,7 @@ static Suite *loader_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, good_module_by_path);
 	tcase_add_test(tc, good_module_relative_to_config);
+	tcase_add_test(tc, abi_1_0_module_loads_without_later_fields);
 	tcase_add_test(tc, name_found_on_env_path);
 	tcase_add_test(tc, name_found_on_module_path);
 	tcase_add_test(tc, shared_between_services);

@@ -1,8 +1,12 @@
 /*
  * tmod.c - tiny modules for the loader tests, one per -D: a good one, one
  * with the wrong magic, one built for ABI 2.0, one for ABI 1.(minor+1),
- * one without the descriptor symbol, and one serving TCP only.
+ * one without the descriptor symbol, one serving TCP only, and one built
+ * for ABI 1.0 (a descriptor that ends before on_reopen).
  */
+#include <stddef.h>
+#include <stdlib.h>
+
 #include "superd/module.h"
 
 #if defined(TMOD_NOSYM)
@@ -21,6 +25,8 @@ const int not_a_module = 42;
 #endif
 #if defined(TMOD_NEWMINOR)
 #define TMOD_MINOR (SUPERD_ABI_MINOR + 1)
+#elif defined(TMOD_V10)
+#define TMOD_MINOR 0
 #else
 #define TMOD_MINOR SUPERD_ABI_MINOR
 #endif
@@ -40,15 +46,28 @@ static void tmod_datagram(void *instance, const struct superd_datagram *d)
 {
 }
 
+/* Past a 1.0 descriptor's end: the host must never call it. */
+static void tmod_reopen(void *instance)
+{
+	abort();
+}
+
+#if defined(TMOD_V10)
+#define TMOD_SIZE offsetof(struct superd_module, on_reopen)
+#else
+#define TMOD_SIZE sizeof(struct superd_module)
+#endif
+
 const struct superd_module superd_module = {
 	.magic = TMOD_MAGIC,
 	.abi_major = TMOD_MAJOR,
 	.abi_minor = TMOD_MINOR,
-	.size = sizeof(struct superd_module),
+	.size = TMOD_SIZE,
 	.name = "tmod",
 	.version = "1",
 	.protocols = TMOD_PROTOS,
 	.on_open = tmod_open,
 	.on_datagram = tmod_datagram,
+	.on_reopen = tmod_reopen,
 };
 #endif
