@@ -23,7 +23,7 @@ JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 # Debian packages needed to build superd and run its tests.
 BUILD_PKGS="autoconf automake libtool pkg-config make gcc libc6-dev libyaml-dev check python3"
 TEST_PKGS="curl clang libclang-rt-14-dev systemd procps util-linux iproute2 groff mandoc
-	man-db debhelper dpkg-dev fakeroot lintian rpm"
+	man-db build-essential debhelper dpkg-dev fakeroot lintian rpm"
 
 # install_missing PKG...: apt-get install only what dpkg does not have.
 install_missing() {
