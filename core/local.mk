@@ -1,8 +1,9 @@
 # core: the superd binary and the core library it (and the unit tests) link.
 # Each part of the core keeps its sources and unit tests in its own fragment.
 noinst_LTLIBRARIES += libsuperdcore.la
-libsuperdcore_la_SOURCES = include/superd/module.h core/conftree.h core/diag.h \
-	core/config.h core/loop.h core/log.h core/options.h core/service.h
+libsuperdcore_la_SOURCES = include/superd/module.h core/config/conftree.h \
+	core/config/diag.h core/config/config.h core/loop/loop.h core/loop/log.h \
+	core/config/options.h core/run/service.h
 libsuperdcore_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
 libsuperdcore_la_LIBADD = $(YAML_LIBS)
 
@@ -15,8 +16,8 @@ superd_LDADD = libsuperdcore.la $(YAML_LIBS)
 unit_cflags = $(AM_CFLAGS) $(CHECK_CFLAGS) $(YAML_CFLAGS)
 unit_ldadd = libsuperdcore.la $(CHECK_LIBS) $(YAML_LIBS)
 
-include core/config.mk
-include core/loop.mk
-include core/runtime.mk
-include core/controls.mk
-include core/systemd.mk
+include core/config/local.mk
+include core/loop/local.mk
+include core/net/local.mk
+include core/run/local.mk
+include core/guard/local.mk

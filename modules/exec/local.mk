@@ -2,7 +2,7 @@
 # against the fake host, and its integration tests.
 pkglib_LTLIBRARIES += exec.la
 exec_la_SOURCES = modules/exec/exec.c modules/exec/spawn.c modules/exec/exec.h \
-	core/privs_ids.c
+	core/guard/privs_ids.c
 exec_la_CPPFLAGS = $(AM_CPPFLAGS) -DEXEC_VERSION='"$(PACKAGE_VERSION)"'
 exec_la_LDFLAGS = $(superd_module_ldflags)
 

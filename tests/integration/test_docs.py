@@ -61,8 +61,8 @@ def every_key_is_documented():
     page = read(MAN, "superd.yaml.5")
     documented = set(re.findall(r"^\.BR ([a-z_]+) ", page, re.M))
     keys = {
-        "global": source_list("core/config_global.c", "keys[] = {"),
-        "service": source_list("core/config.c", "service_keys[K_COUNT + 1] = {"),
+        "global": source_list("core/config/config_global.c", "keys[] = {"),
+        "service": source_list("core/config/config.c", "service_keys[K_COUNT + 1] = {"),
         "http": source_list("modules/http/http.c", "option_keys[] = {"),
         "exec": source_list("modules/exec/exec.c", "keys[] = {"),
     }

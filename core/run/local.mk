@@ -1,12 +1,13 @@
-# core/runtime.mk: the runtime (loader, host table, master, workers,
-# connections, datagrams, children) and its unit tests.
+# core/run/: the runtime (loader, host table, loaded configurations, master,
+# workers, connections, datagrams, children, daemon mode, readiness
+# notification) and its unit tests.
 EXTRA_DIST += core/RUNTIME.md
-libsuperdcore_la_SOURCES += core/loader.c core/loader.h core/host.c core/host.h \
-	core/service.c core/listener.c core/listener.h \
-	core/conn.c core/conn_out.c core/conn.h core/conn_priv.h \
-	core/dgram.c core/dgram.h core/proc.c core/proc.h \
-	core/worker.c core/worker.h core/master.c core/master.h \
-	core/daemon.c core/daemon.h
+libsuperdcore_la_SOURCES += core/run/loader.c core/run/loader.h \
+	core/run/host.c core/run/host.h core/run/service.c \
+	core/run/conn.c core/run/conn_out.c core/run/conn.h core/run/conn_priv.h \
+	core/run/dgram.c core/run/dgram.h core/run/proc.c core/run/proc.h \
+	core/run/worker.c core/run/worker.h core/run/master.c core/run/master.h \
+	core/run/daemon.c core/run/daemon.h core/run/sdnotify.c core/run/sdnotify.h
 
 # Loader tests: tiny modules, good and broken, built as real shared objects.
 tmod_ldflags = -module -avoid-version -shared -no-undefined \
@@ -36,10 +37,10 @@ tests_unit_tmod_v10_la_SOURCES = tests/unit/tmod.c
 tests_unit_tmod_v10_la_CPPFLAGS = $(AM_CPPFLAGS) -DTMOD_V10
 tests_unit_tmod_v10_la_LDFLAGS = $(tmod_ldflags)
 
-check_PROGRAMS += tests/unit/test_loader tests/unit/test_conn tests/unit/test_listener \
-	tests/unit/test_proc
-TESTS += tests/unit/test_loader tests/unit/test_conn tests/unit/test_listener \
-	tests/unit/test_proc
+check_PROGRAMS += tests/unit/test_loader tests/unit/test_conn tests/unit/test_proc \
+	tests/unit/test_sdnotify
+TESTS += tests/unit/test_loader tests/unit/test_conn tests/unit/test_proc \
+	tests/unit/test_sdnotify
 tests_unit_test_loader_SOURCES = tests/unit/test_loader.c
 tests_unit_test_loader_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DTMOD_DIR='"$(abs_top_builddir)/tests/unit/.libs"'
@@ -48,9 +49,9 @@ tests_unit_test_loader_LDADD = $(unit_ldadd)
 tests_unit_test_conn_SOURCES = tests/unit/test_conn.c
 tests_unit_test_conn_CFLAGS = $(unit_cflags)
 tests_unit_test_conn_LDADD = $(unit_ldadd)
-tests_unit_test_listener_SOURCES = tests/unit/test_listener.c
-tests_unit_test_listener_CFLAGS = $(unit_cflags)
-tests_unit_test_listener_LDADD = $(unit_ldadd)
 tests_unit_test_proc_SOURCES = tests/unit/test_proc.c
 tests_unit_test_proc_CFLAGS = $(unit_cflags)
 tests_unit_test_proc_LDADD = $(unit_ldadd)
+tests_unit_test_sdnotify_SOURCES = tests/unit/test_sdnotify.c
+tests_unit_test_sdnotify_CFLAGS = $(unit_cflags)
+tests_unit_test_sdnotify_LDADD = $(unit_ldadd)

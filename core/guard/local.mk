@@ -1,8 +1,9 @@
-# core/controls.mk: access controls (allow/deny, limits, rates, the UDP
+# core/guard/: access controls (allow/deny, limits, rates, the UDP
 # reflection guard) and privileges (dropping root, RLIMIT_NOFILE), with
 # their unit and integration tests.
-libsuperdcore_la_SOURCES += core/access.c core/access_shared.c core/access_priv.h \
-	core/access.h core/privs.c core/privs_ids.c core/privs.h
+libsuperdcore_la_SOURCES += core/guard/access.c core/guard/access_shared.c \
+	core/guard/access_priv.h core/guard/access.h core/guard/privs.c \
+	core/guard/privs_ids.c core/guard/privs.h
 
 check_PROGRAMS += tests/unit/test_access tests/unit/test_privs
 TESTS += tests/unit/test_access tests/unit/test_privs

@@ -1,6 +1,6 @@
-# core/loop.mk: the event loop and the log (sources and unit tests).
-libsuperdcore_la_SOURCES += core/loop.c core/loop_select.c core/loop_poll.c \
-	core/loop_epoll.c core/log.c
+# core/loop/: the event loop and the log (sources and unit tests).
+libsuperdcore_la_SOURCES += core/loop/loop.c core/loop/loop_select.c \
+	core/loop/loop_poll.c core/loop/loop_epoll.c core/loop/log.c
 
 check_PROGRAMS += tests/unit/test_loop tests/unit/test_log
 TESTS += tests/unit/test_loop tests/unit/test_log
