@@ -21,8 +21,10 @@ cd "$top"
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 # Debian packages needed to build superd and run its tests.
-BUILD_PKGS="autoconf automake libtool pkg-config make gcc libc6-dev libyaml-dev check python3"
-TEST_PKGS="curl clang libclang-rt-14-dev systemd procps util-linux iproute2 groff mandoc
+BUILD_PKGS="autoconf automake libtool pkg-config make gcc libc6-dev libyaml-dev check python3
+	libssl-dev libseccomp-dev"
+TEST_PKGS="curl openssl haproxy prometheus testssl.sh chromium chromium-driver
+	stress-ng netcat-openbsd clang libclang-rt-14-dev systemd procps util-linux iproute2 groff mandoc
 	man-db build-essential debhelper dpkg-dev fakeroot lintian rpm"
 
 # install_missing PKG...: apt-get install only what dpkg does not have.
