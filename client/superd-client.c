@@ -20,7 +20,6 @@
 #include <sys/socket.h>
 
 #ifdef HAVE_CONFIG_H
-#include <config.h>
 #endif
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "0"

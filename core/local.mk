@@ -2,8 +2,8 @@
 # Each part of the core keeps its sources and unit tests in its own fragment.
 noinst_LTLIBRARIES += libsuperdcore.la
 libsuperdcore_la_SOURCES = include/superd/module.h core/config/conftree.h \
-	core/config/diag.h core/config/config.h core/loop/loop.h core/loop/log.h \
-	core/config/options.h core/run/service.h
+	core/config/diag.h core/config/conf.h core/net/addr.h core/loop/loop.h core/loop/log.h \
+	core/config/options.h core/run/runconf.h
 libsuperdcore_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
 libsuperdcore_la_LIBADD = $(YAML_LIBS)
 

@@ -2,7 +2,7 @@
  * main.c - superd's command line: run, check (-t), detach (-d), version,
  * help.  See the contract's "Command line" section.
  */
-#include "config.h" /* PACKAGE_VERSION comes from -D (no autoconf header) */
+#include "conf.h" /* PACKAGE_VERSION comes from -D (no autoconf header) */
 
 #include <signal.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "master.h"
-#include "service.h"
+#include "runconf.h"
 
 /* Print the usage text to f. */
 static void usage(FILE *f)

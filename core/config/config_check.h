@@ -9,7 +9,7 @@
 #ifndef SUPERD_CONFIG_CHECK_H
 #define SUPERD_CONFIG_CHECK_H
 
-#include "config.h"
+#include "conf.h"
 
 /** State of one check run. */
 struct conf_build {

@@ -13,7 +13,7 @@
 #include "conftree.h"
 #include "diag.h"
 #include "options.h"
-#include "service.h"
+#include "runconf.h"
 
 int opt_kind(const superd_opt *o)
 {

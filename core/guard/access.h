@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include "config.h"
+#include "conf.h"
 
 /** Why a connection or datagram was refused (ACCESS_OK: admitted). */
 enum access_verdict {

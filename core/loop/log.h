@@ -15,7 +15,7 @@
 #ifndef SUPERD_LOG_H
 #define SUPERD_LOG_H
 
-#include "config.h"
+#include "conf.h"
 
 /** Open the target (LOG_TO_FILE: path, appended, created 0640, O_CLOEXEC);
     on failure the previous target stays.  0 or -1. */

@@ -22,7 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "conf.h"
 #include "diag.h"
 
 /* One resolved host address, before a port and protocol are added. */

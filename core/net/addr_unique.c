@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/un.h>
 
-#include "config.h"
+#include "conf.h"
 #include "diag.h"
 
 /* One listen address in the whole file, for the uniqueness check. */

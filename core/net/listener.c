@@ -1,7 +1,7 @@
 /*
  * listener.c - binding listening sockets.
  */
-#include <config.h>
+#include "conf.h"
 
 #include <errno.h>
 #include <fcntl.h>

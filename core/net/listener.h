@@ -6,7 +6,7 @@
 #ifndef SUPERD_LISTENER_H
 #define SUPERD_LISTENER_H
 
-#include "config.h"
+#include "conf.h"
 
 /** One bound socket; reference-counted across configurations. */
 struct listener {

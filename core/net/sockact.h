@@ -15,7 +15,7 @@
 #ifndef SUPERD_SOCKACT_H
 #define SUPERD_SOCKACT_H
 
-#include "config.h" /* struct listen_addr (core/config.h) */
+#include "conf.h" /* struct listen_addr (core/net/addr.h) */
 
 /**
  * Read LISTEN_PID and LISTEN_FDS once.  When LISTEN_PID is our pid,

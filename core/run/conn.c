@@ -2,7 +2,7 @@
  * conn.c - stream connections: life cycle, input, dispatch, idle timeouts
  * and the log line (the output queue is in conn_out.c).
  */
-#include <config.h>
+#include "conf.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

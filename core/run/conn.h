@@ -15,7 +15,7 @@
 #include <sys/types.h>
 
 #include "loop.h"
-#include "service.h"
+#include "runconf.h"
 
 /** Input kept for a module that does not consume it: past this, closed. */
 #define CONN_INPUT_MAX (1024u * 1024u)

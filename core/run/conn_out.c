@@ -4,7 +4,7 @@
  * bytes) and sendfile segments, flushed with writev/sendfile as the socket
  * drains.
  */
-#include <config.h>
+#include "conf.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /*
  * daemon.c - detaching from the terminal and the pid file.
  */
-#include <config.h>
+#include "conf.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -7,7 +7,7 @@
  * address comes with IP_PKTINFO / IPV6_PKTINFO and the reply is sent with
  * it, so it leaves from the address the request hit.
  */
-#include <config.h>
+#include "conf.h"
 
 #include <errno.h>
 #include <netinet/in.h>

@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "loop.h"
-#include "service.h"
+#include "runconf.h"
 
 /** Loop callback for a UDP listener; arg is its struct svc_listen. */
 void dgram_readable(struct loop *l, int fd, unsigned events, void *arg);

@@ -1,7 +1,7 @@
 /*
  * host.c - the struct superd_host table: what a module may call in superd.
  */
-#include <config.h>
+#include "conf.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -15,7 +15,7 @@
 #include "log.h"
 #include "options.h"
 #include "proc.h"
-#include "service.h"
+#include "runconf.h"
 
 /* The loop of this process (worker or master). */
 static struct loop *current_loop;

@@ -1,7 +1,7 @@
 /*
  * loader.c - finding, opening and checking module shared objects.
  */
-#include <config.h>
+#include "conf.h"
 
 #include <dlfcn.h>
 #include <errno.h>

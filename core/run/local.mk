@@ -3,7 +3,7 @@
 # notification) and its unit tests.
 EXTRA_DIST += core/RUNTIME.md
 libsuperdcore_la_SOURCES += core/run/loader.c core/run/loader.h \
-	core/run/host.c core/run/host.h core/run/service.c \
+	core/run/host.c core/run/host.h core/run/runconf.c \
 	core/run/conn.c core/run/conn_out.c core/run/conn.h core/run/conn_priv.h \
 	core/run/dgram.c core/run/dgram.h core/run/proc.c core/run/proc.h \
 	core/run/worker.c core/run/worker.h core/run/master.c core/run/master.h \

@@ -4,7 +4,7 @@
  * sockets, its workers.  A reload starts a new generation and retires the
  * old one, which lives until its last worker has finished.
  */
-#include <config.h>
+#include "conf.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /*
  * proc.c - child processes: serve() children, the pid table, reaping.
  */
-#include <config.h>
+#include "conf.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include "service.h"
+#include "runconf.h"
 #include "superd/module.h"
 
 typedef void proc_exit_cb(pid_t pid, int status, void *arg);

@@ -1,7 +1,7 @@
 /*
  * worker.c - a worker process: accept loops, datagrams, graceful stop.
  */
-#include <config.h>
+#include "conf.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -10,7 +10,7 @@
 #define SUPERD_WORKER_H
 
 #include "loop.h"
-#include "service.h"
+#include "runconf.h"
 
 /** Grace time for open connections when the server stops. */
 #define WORKER_STOP_GRACE_MS 10000

@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "exec.h"
-#include "service.h"
+#include "runconf.h"
 
 #ifndef EXEC_VERSION
 #define EXEC_VERSION "0"

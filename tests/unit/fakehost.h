@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "superd/module.h"
-#include "service.h"
+#include "runconf.h"
 
 /** What a superd_conn is in tests. */
 struct fake_conn {

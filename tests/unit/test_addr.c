@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/un.h>
 
-#include "../../core/config/config.h"
+#include "../../core/config/conf.h"
 #include "conftree.h"
 #include "diag.h"
 

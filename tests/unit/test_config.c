@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../core/config/config.h"
+#include "../../core/config/conf.h"
 #include "conftree.h"
 #include "diag.h"
 

@@ -4,7 +4,7 @@
  * timeouts, a close asked for inside a callback, and the select backend's
  * fd limit.
  */
-#include <config.h>
+#include "conf.h"
 
 #include <check.h>
 #include <errno.h>

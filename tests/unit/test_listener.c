@@ -3,7 +3,7 @@
  * stale UNIX socket file replaced but a live one refused, UDP packet info
  * only on wildcard addresses, and the reference count.
  */
-#include <config.h>
+#include "conf.h"
 
 #include <arpa/inet.h>
 #include <check.h>

@@ -3,7 +3,7 @@
  * be refused, with the exact message at the `module:` node's position.
  * The test modules are built from tests/unit/tmod.c (TMOD_DIR).
  */
-#include <config.h>
+#include "conf.h"
 
 #include <check.h>
 #include <stdio.h>

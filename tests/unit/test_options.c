@@ -11,7 +11,7 @@
 #include "conftree.h"
 #include "diag.h"
 #include "options.h"
-#include "service.h"
+#include "runconf.h"
 
 #define MAX_LINES 16
 

@@ -3,7 +3,7 @@
  * other descriptors closed, default signals), its stderr logged line by
  * line, its exit reaped and logged.
  */
-#include <config.h>
+#include "conf.h"
 
 #include <check.h>
 #include <fcntl.h>

@@ -1,8 +1,8 @@
 /*
- * service.c - a configuration at run time: services with their modules
+ * runconf.c - a configuration at run time: services with their modules
  * configured, and the listening sockets they are served on.
  */
-#include <config.h>
+#include "conf.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -14,7 +14,7 @@
 #include "listener.h"
 #include "loader.h"
 #include "log.h"
-#include "service.h"
+#include "runconf.h"
 
 /* Load svc's module, check its protocols and run its configure. */
 static int service_setup(struct superd_service *svc, const struct config *cfg)
@@ -60,7 +60,7 @@ static int service_setup(struct superd_service *svc, const struct config *cfg)
 	return 0;
 }
 
-/* Load path and configure every service (see service.h). */
+/* Load path and configure every service (see runconf.h). */
 struct runconf *runconf_load(const char *path)
 {
 	struct runconf *rc;
@@ -138,7 +138,7 @@ static size_t count_listeners(const struct runconf *rc)
 	return n;
 }
 
-/* Bind (or keep) every listener (see service.h). */
+/* Bind (or keep) every listener (see runconf.h). */
 int runconf_bind(struct runconf *rc, const struct runconf *old)
 {
 	size_t i, j, n = count_listeners(rc);
@@ -228,7 +228,7 @@ void runconf_drop_listeners(struct runconf *rc)
 	}
 }
 
-/* Free everything rc owns (see service.h). */
+/* Free everything rc owns (see runconf.h). */
 void runconf_free(struct runconf *rc)
 {
 	size_t i;

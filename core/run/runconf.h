@@ -1,5 +1,5 @@
 /*
- * service.h - a configured service at run time (what modules see as the
+ * runconf.h - a configured service at run time (what modules see as the
  * opaque superd_service), and a whole loaded configuration (struct runconf).
  *
  * The first fields are all that options.c and the unit tests' fake host
@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "config.h"
+#include "conf.h"
 #include "superd/module.h"
 
 struct loaded_module;
