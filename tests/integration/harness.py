@@ -743,6 +743,7 @@ class Superd:
             return self
         end = time.monotonic() + self.start_timeout * TIME_SCALE
         pending = list(self.wait_tcp)
+        self.probes = 0
         while pending:
             if self.proc.poll() is not None:
                 raise StartError("superd exited with %d during start-up; log:\n%s"
@@ -750,6 +751,7 @@ class Superd:
             host, port = pending[0]
             if self._accepts(host, port) or (self._wait_any_family and
                                              self._accepts("::1", port)):
+                self.probes += 1
                 pending.pop(0)
                 continue
             if time.monotonic() > end:
@@ -865,6 +867,22 @@ class Superd:
         return False
 
     # -- log
+
+    CONN_LINE = r"\d+\.\d{3}s, in \d+, out \d+"
+
+    def wait_conn_lines(self, n, regex=CONN_LINE, timeout=5.0, since=0):
+        """Wait until at least n connection lines (matching regex) are in the
+        log after offset since: each such line is written after the
+        connection's socket is closed and its access slot given back."""
+        return wait_until(lambda: (lambda l: l if len(l) >= n else None)(
+            self.log_lines(regex, since)), timeout * TIME_SCALE,
+            what="%d log lines matching %r; log tail:\n%s" % (n, regex, self.log_tail()))
+
+    def settle(self, timeout=5.0):
+        """Wait until the start-up probes' connections are closed and logged
+        (so their slots in max_connections, per_source... are free)."""
+        if getattr(self, "probes", 0):
+            self.wait_conn_lines(self.probes, timeout=timeout)
 
     def log_text(self):
         """Everything superd has written to stderr so far."""

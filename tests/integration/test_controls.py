@@ -91,7 +91,8 @@ def refusals_logged_once_per_burst(backend):
         p = s.port(0)
         for _ in range(30):
             h.check(not ok("127.0.0.1", p, "127.0.0.3"), "denied")
-        time.sleep(0.3)
+        h.wait_until(lambda: refusals_reported(s)[0] >= 1, 5,
+                     what="the burst's first refusal logged")
         h.eq(refusals_reported(s)[0], 1, "one line for a burst of 30")
         time.sleep(1.2)  # the burst is over; the next refusal starts a new one
         h.check(not ok("127.0.0.1", p, "127.0.0.3"), "denied")
@@ -108,7 +109,7 @@ def refusals_logged_once_per_burst(backend):
 def per_source_limit(backend):
     with h.Superd(echo_conf("    per_source: 2", workers=3), backend=backend) as s:
         p = s.port(0)
-        time.sleep(0.2)
+        s.settle()
         a = [served("127.0.0.1", p, "127.0.0.2") for _ in range(2)]
         h.check(all(a), "two from 127.0.0.2")
         h.check(not ok("127.0.0.1", p, "127.0.0.2"), "a third from 127.0.0.2 is refused")
@@ -142,7 +143,7 @@ def admitted_in_parallel(host, port, n):
 @h.test(backends=True)
 def max_connections_exact_across_workers(backend):
     with h.Superd(echo_conf("    max_connections: 5", workers=4), backend=backend) as s:
-        time.sleep(0.2)
+        s.settle()
         held = admitted_in_parallel("127.0.0.1", s.port(0), 40)
         h.eq(len(held), 5, "admitted at once by 4 workers")
         held.pop().close()
@@ -160,7 +161,7 @@ def killed_worker_gives_its_slots_back(backend):
     import signal
     with h.Superd(echo_conf("    max_connections: 2\n    per_source: 2", workers=1),
                   backend=backend) as s:
-        time.sleep(0.2)
+        s.settle()
         held = [served("127.0.0.1", s.port(0)) for _ in range(2)]
         h.check(all(held), "two admitted")
         h.check(not ok("127.0.0.1", s.port(0)), "full")
@@ -170,8 +171,9 @@ def killed_worker_gives_its_slots_back(backend):
             c.close()
         h.wait_until(lambda: s.workers() and s.workers()[0] != worker, 10,
                      what="a new worker")
+        mark = s.log_mark()
         h.wait_until(lambda: ok("127.0.0.1", s.port(0)), 10, what="slots back")
-        time.sleep(0.3)  # that probe's slot is given back too
+        s.wait_conn_lines(1, since=mark)  # that probe's slot is given back too
         again = [c for c in (served("127.0.0.1", s.port(0)) for _ in range(2)) if c]
         h.eq(len(again), 2, "the dead worker's slots came back")
         for c in again:
@@ -186,7 +188,7 @@ services:
   one: {module: echo, listen: "127.0.0.1:{port0}"}
   two: {module: echo, listen: "127.0.0.1:{port1}"}
 """, backend=backend) as s:
-        time.sleep(0.2)
+        s.settle()
         held = [served("127.0.0.1", s.port(0)) for _ in range(2)]
         held += admitted_in_parallel("127.0.0.1", s.port(1), 10)
         h.eq(len([c for c in held if c]), 4, "whole-server limit")
@@ -265,7 +267,7 @@ def udp_allow_deny_and_source_rate(backend):
     rate_per_source: 5""", listen='["127.0.0.1:{port0}", "[::1]:{port0}"]', proto="udp"),
             backend=backend, udp_only=(0,)) as s:
         p = s.port(0)
-        time.sleep(0.3)
+        s.wait_log(r"info: started: ")
         h.eq(h.udp_exchange("127.0.0.1", p, b"a", source="127.0.0.2"), b"a", "allowed")
         h.eq(h.udp_exchange("127.0.0.1", p, b"b", source="127.0.0.3", timeout=0.5), None,
              "denied: no reply")
@@ -292,7 +294,7 @@ def udp_reflection_guard(backend):
         h.skip("binding a source port below 1024 needs root")
     with h.Superd(echo_conf("", proto="udp"), backend=backend, udp_only=(0,)) as s:
         p = s.port(0)
-        time.sleep(0.3)
+        s.wait_log(r"info: started: ")
         for low in (1023, 7, 19):
             try:
                 r = h.udp_exchange("127.0.0.1", p, b"loop?", source=("127.0.0.9", low),

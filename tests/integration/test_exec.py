@@ -174,8 +174,9 @@ services:
                 c.close()
         h.eq(len(held), 3, "programs running at once")
         h.eq(refused, 3)
+        mark = s.log_mark()
         held.pop().close()
-        time.sleep(0.3)
+        s.wait_log(r"cat: .* exit 0", since=mark)  # its program is gone
         h.eq(h.tcp_exchange("127.0.0.1", s.port(0), b"again"), b"again",
              "a slot is free once a program exits")
         for c in held:
@@ -205,7 +206,7 @@ services:
     listen: "127.0.0.1:{port0}"
     options: {argv: ["%s", "{tmp}/w.py"], wait: true}
 """ % sys.executable, backend=backend, files={"w.py": WAIT_TCP}, wait_tcp=[]) as s:
-        time.sleep(0.3)
+        s.wait_log(r"info: started: ")
         for _ in range(3):  # one program per wake-up, and again after it exits
             out = h.tcp_exchange("127.0.0.1", s.port(0), timeout=10)
             h.eq(out, b"served by one program\n")
@@ -222,11 +223,13 @@ services:
     protocol: udp
     options: {argv: ["%s", "{tmp}/u.py"], wait: true}
 """ % sys.executable, backend=backend, files={"u.py": WAIT_UDP}, wait_tcp=[]) as s:
-        time.sleep(0.3)
+        s.wait_log(r"info: started: ")
         for i in range(2):
             r = h.udp_exchange("127.0.0.1", s.port(0), b"ping%d" % i, timeout=10)
             h.eq(r, b"wait ping%d UDP" % i)
-            time.sleep(0.3)
+            # the program has exited and the listener is watched again
+            h.wait_until(lambda: len(s.log_lines(r"udpwait: .*exit 0")) > i, 5,
+                         what="program %d's exit" % i)
 
 
 @h.test()

@@ -201,9 +201,11 @@ def access_log_reopened_on_sigusr1(backend):
         while time.time() % 1.0 > 0.3:       # start early in a second
             time.sleep(0.01)
         w.get("/a.txt")
+        h.wait_until(lambda: _lines(log, 2), what="the second access log line")
         os.rename(log, log + ".1")
         w.superd.signal(signal.SIGUSR1)
-        time.sleep(0.15)                     # master -> worker
+        # master -> worker: the worker's reopen creates the new file
+        h.wait_until(lambda: os.path.exists(log), what="the access log reopened")
         w.get("/b.css")
         h.wait_until(lambda: _lines(log, 1), what="a line in the reopened log")
         h.check("/b.css" in _lines(log, 1)[0], "the new file has the new line")

@@ -160,7 +160,7 @@ def length_ends_response(backend):
         c.send(hk.request("GET", "/plain.txt"))
         h.eq(c.response().body, b"static", "the connection goes on")
         c.close()
-        time.sleep(2.5)
+        w.superd.wait_log(r"cgi \S*lenslow\.cgi: (timed out|killed)", timeout=10)
         h.eq(w.get("/plain.txt").status, 200)
 
 
