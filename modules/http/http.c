@@ -624,10 +624,11 @@ static void http_on_drain(superd_conn *c, void *instance, void *state)
 }
 
 /*
- * The client closed its side.  Queued responses still go out; a running
- * CGI is stopped (like nginx, a client that hangs up mid-request is taken
- * as gone: a half-closing HTTP client is very rare, a vanished one is not,
- * and the script would otherwise run until cgi_timeout).
+ * The client closed its side.  That ends the request, not the response
+ * (`nc -N`, `curl --http1.0` through some proxies): queued responses go
+ * out and a CGI whose request is complete is answered, then the
+ * connection closes.  A CGI still waiting for body bytes never gets them:
+ * it is stopped.  A client that vanished is noticed at the first write.
  */
 static void http_on_eof(superd_conn *c, void *instance, void *state)
 {
@@ -635,8 +636,10 @@ static void http_on_eof(superd_conn *c, void *instance, void *state)
 
 	st->eof = 1;
 	st->closing = 1;
+	if (st->cgi && !cgi_wants_body(st->cgi))
+		return; /* the response ends the connection (closing) */
 	if (st->cgi)
-		st->inst->host->conn_note(c, "client closed during cgi");
+		st->inst->host->conn_note(c, "client closed during cgi body");
 	st->inst->host->close(c);
 }
 

@@ -30,12 +30,16 @@ FILES = {
                     'exec sleep 20\n'),
     "big.cgi": ("exec", SH + 'printf "Content-Type: application/octet-stream\\n\\n"\n'
                 'head -c 3000000 /dev/zero\n'),
+    "lenlate.cgi": ("exec", SH + 'sleep 0.3\n'
+                    'printf "Content-Type: text/plain\nContent-Length: 5\n\nlater"\n'),
     "fail.cgi": ("exec", SH + "exit 3\n"),
     "garbage.cgi": ("exec", SH + 'echo "this is not a header"\n'),
     "stderr.cgi": ("exec", SH + 'echo "oops-from-stderr" >&2\n'
                    'printf "Content-Type: text/plain\\n\\nvisible"\n'),
     "slow.cgi": ("exec", SH + 'sleep 300 &\necho $! > "$DOCUMENT_ROOT/../slow.pid"\n'
                  'wait\n'),
+    "gone.cgi": ("exec", SH + 'sleep 300 &\necho $! > "$DOCUMENT_ROOT/../gone.pid"\n'
+                 'printf "Content-Type: text/plain\\n\\nstarted\\n"\nwait\n'),
     "slowbody.cgi": ("exec", SH + 'printf "Content-Type: text/plain\\n\\nstarted\\n"\n'
                      'sleep 300\n'),
     "nph.cgi": ("exec", SH + 'printf "HTTP/1.1 299 Custom\\r\\nContent-Type: text/plain\\r\\n'
@@ -165,6 +169,25 @@ def length_ends_response(backend):
 
 
 @h.test(backends=True)
+def half_close_after_request_is_answered(backend):
+    """A client that half-closes after its request (`nc -N`) gets the CGI's
+    answer, as a static file's: the half-close ends the request (and its
+    body), not the response.  lenlate.cgi answers after the FIN is in."""
+    with hk.Web(backend, FILES) as w:
+        for version in (b"1.0", b"1.1"):
+            for path, body in ((b"/lenlate.cgi", b"later"), (b"/len.cgi", b"hello"),
+                               (b"/plain.txt", b"static")):
+                req = b"GET %s HTTP/%s\r\nHost: t\r\n\r\n" % (path, version)
+                out = h.tcp_exchange("127.0.0.1", w.port, req, timeout=10)
+                h.check(out.startswith(b"HTTP/1.1 200 "), "%s %s: %r" % (path, version, out[:80]))
+                h.check(out.endswith(b"\r\n\r\n" + body), "%s %s body: %r"
+                        % (path, version, out[-40:]))
+        req = hk.request("POST", "/env.cgi", {"Content-Length": "3"}, "1.0", b"abc")
+        out = h.tcp_exchange("127.0.0.1", w.port, req, timeout=10)
+        h.check(b"BODY=abc" in out, "a POST body then a half-close: %r" % out[-80:])
+
+
+@h.test(backends=True)
 def output_framing(backend):
     with hk.Web(backend, FILES) as w:
         c = w.conn(timeout=15)
@@ -243,10 +266,13 @@ def timeout_kills_group(backend):
 
 @h.test(backends=True)
 def client_gone_during_cgi(backend):
+    """A client that closed (not half-closed) is noticed when the script's
+    first output meets its reset; the script is killed then.  (A FIN alone
+    cannot tell the two apart: a half-closed client is answered.)"""
     with hk.Web(backend, FILES, options={"cgi_timeout": 30}) as w:
-        pidfile = os.path.join(os.path.dirname(w.root), "slow.pid")
+        pidfile = os.path.join(os.path.dirname(w.root), "gone.pid")
         s = h.connect("127.0.0.1", w.port)
-        s.sendall(hk.request("GET", "/slow.cgi"))
+        s.sendall(hk.request("GET", "/gone.cgi"))
         h.wait_until(lambda: os.path.exists(pidfile) and open(pidfile).read().strip(),
                      what="slow.cgi started")
         pid = int(open(pidfile).read())
