@@ -17,7 +17,6 @@
 #include "access.h"
 #include "conn.h"
 #include "dgram.h"
-#include "host.h"
 #include "listener.h"
 #include "log.h"
 
@@ -78,9 +77,9 @@ static void set_local_port(struct superd_peer *peer, const struct listener *ls)
 }
 
 /* Check and hand one received datagram to the module. */
-static void dgram_dispatch(struct svc_listen *sl, struct superd_peer *peer,
-                           struct dgram_ctx *ctx, const unsigned char *buf,
-                           size_t len)
+static void dgram_dispatch(struct loop *l, struct svc_listen *sl,
+                           struct superd_peer *peer, struct dgram_ctx *ctx,
+                           const unsigned char *buf, size_t len)
 {
 	struct superd_service *svc = sl->svc;
 	struct superd_datagram d = { .data = buf, .len = len, .peer = peer,
@@ -88,7 +87,7 @@ static void dgram_dispatch(struct svc_listen *sl, struct superd_peer *peer,
 	const struct sockaddr *from = (const struct sockaddr *)&peer->remote;
 
 	if (svc->access) {
-		uint64_t now = loop_now(host_loop());
+		uint64_t now = loop_now(l);
 		enum access_verdict v = access_datagram(svc->access, from, now);
 
 		if (v != ACCESS_OK) {
@@ -101,8 +100,8 @@ static void dgram_dispatch(struct svc_listen *sl, struct superd_peer *peer,
 }
 
 /* Receive one datagram: 1 handled, 0 nothing left, -1 error (logged). */
-static int dgram_receive_one(struct svc_listen *sl, int fd,
-                             unsigned char *buf, size_t size)
+static int dgram_receive_one(struct loop *l, struct svc_listen *sl,
+                             int fd, unsigned char *buf, size_t size)
 {
 	union { struct cmsghdr align; char b[256]; } control;
 	struct superd_peer peer = { .proto = SUPERD_PROTO_UDP };
@@ -138,7 +137,7 @@ static int dgram_receive_one(struct svc_listen *sl, int fd,
 		memcpy(&peer.local, &sl->ls->la.ss, sl->ls->la.sslen);
 		peer.local_len = sl->ls->la.sslen;
 	}
-	dgram_dispatch(sl, &peer, &ctx, buf, (size_t)n);
+	dgram_dispatch(l, sl, &peer, &ctx, buf, (size_t)n);
 	return 1;
 }
 
@@ -150,7 +149,7 @@ void dgram_readable(struct loop *l, int fd, unsigned events, void *arg)
 	unsigned char *buf = conn_read_buffer(&size);
 
 	for (int i = 0; i < DGRAM_BATCH; i++)
-		if (dgram_receive_one(sl, fd, buf, size) <= 0)
+		if (dgram_receive_one(l, sl, fd, buf, size) <= 0)
 			return;
 }
 

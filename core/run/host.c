@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "child.h"
 #include "conn.h"
 #include "dgram.h"
 #include "host.h"
@@ -16,6 +17,7 @@
 #include "options.h"
 #include "proc.h"
 #include "runconf.h"
+#include "spawn_spec.h"
 
 /* The loop of this process (worker or master). */
 static struct loop *current_loop;
@@ -186,6 +188,26 @@ static void host_service_set_wait(superd_service *svc, int wait)
 	svc->wait = wait ? 1 : 0;
 }
 
+/* host->spawn: core's spec, stderr to the log, followed by this loop. */
+static pid_t host_spawn(superd_service *svc, const struct superd_spawn *spec)
+{
+	struct child_spec cs;
+	struct child_watch w;
+
+	if (!current_loop) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (spawn_spec_make(svc, spec, &cs) < 0)
+		return -1;
+	w = (struct child_watch){
+		.svc_name = svc->name, .log_stderr = spec->fd[2] == SUPERD_SPAWN_LOG,
+		.log_tag = spec->log_tag, .timeout_ms = spec->timeout_ms,
+		.on_exit = spec->on_exit, .arg = spec->arg,
+	};
+	return child_spawn(current_loop, &cs, &w);
+}
+
 static const struct superd_host host = {
 	.size = sizeof(struct superd_host),
 	.abi_major = SUPERD_ABI_MAJOR,
@@ -224,6 +246,11 @@ static const struct superd_host host = {
 	.child_watch = host_child_watch,
 	.now_ms = host_now_ms,
 	.service_set_wait = host_service_set_wait,
+	.spawn = host_spawn,
+	.spawn_stop = child_stop,
+	.spawn_exec = spawn_exec,
+	.service_user = spawn_service_user,
+	.service_protocols = spawn_service_protocols,
 };
 
 const struct superd_host *host_table(void)

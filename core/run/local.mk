@@ -6,6 +6,8 @@ libsuperdcore_la_SOURCES += core/run/loader.c core/run/loader.h \
 	core/run/host.c core/run/host.h core/run/runconf.c \
 	core/run/conn.c core/run/conn_out.c core/run/conn.h core/run/conn_priv.h \
 	core/run/dgram.c core/run/dgram.h core/run/proc.c core/run/proc.h \
+	core/run/child.c core/run/child_exec.c core/run/child.h \
+	core/run/spawn_spec.c core/run/spawn_spec.h \
 	core/run/worker.c core/run/worker.h core/run/master.c core/run/master.h \
 	core/run/daemon.c core/run/daemon.h core/run/sdnotify.c core/run/sdnotify.h
 
@@ -14,7 +16,8 @@ tmod_ldflags = -module -avoid-version -shared -no-undefined \
 	-rpath $(abs_builddir)/tests/unit
 check_LTLIBRARIES += tests/unit/tmod_good.la tests/unit/tmod_badmagic.la \
 	tests/unit/tmod_abi2.la tests/unit/tmod_newminor.la \
-	tests/unit/tmod_nosym.la tests/unit/tmod_tcponly.la tests/unit/tmod_v10.la
+	tests/unit/tmod_nosym.la tests/unit/tmod_tcponly.la tests/unit/tmod_v10.la \
+	tests/unit/tmod_v11.la
 tests_unit_tmod_good_la_SOURCES = tests/unit/tmod.c
 tests_unit_tmod_good_la_CPPFLAGS = $(AM_CPPFLAGS) -DTMOD_GOOD
 tests_unit_tmod_good_la_LDFLAGS = $(tmod_ldflags)
@@ -36,11 +39,14 @@ tests_unit_tmod_tcponly_la_LDFLAGS = $(tmod_ldflags)
 tests_unit_tmod_v10_la_SOURCES = tests/unit/tmod.c
 tests_unit_tmod_v10_la_CPPFLAGS = $(AM_CPPFLAGS) -DTMOD_V10
 tests_unit_tmod_v10_la_LDFLAGS = $(tmod_ldflags)
+tests_unit_tmod_v11_la_SOURCES = tests/unit/tmod.c
+tests_unit_tmod_v11_la_CPPFLAGS = $(AM_CPPFLAGS) -DTMOD_V11
+tests_unit_tmod_v11_la_LDFLAGS = $(tmod_ldflags)
 
 check_PROGRAMS += tests/unit/test_loader tests/unit/test_conn tests/unit/test_proc \
-	tests/unit/test_sdnotify
+	tests/unit/test_sdnotify tests/unit/test_child
 TESTS += tests/unit/test_loader tests/unit/test_conn tests/unit/test_proc \
-	tests/unit/test_sdnotify
+	tests/unit/test_sdnotify tests/unit/test_child
 tests_unit_test_loader_SOURCES = tests/unit/test_loader.c
 tests_unit_test_loader_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DTMOD_DIR='"$(abs_top_builddir)/tests/unit/.libs"'
@@ -55,3 +61,6 @@ tests_unit_test_proc_LDADD = $(unit_ldadd)
 tests_unit_test_sdnotify_SOURCES = tests/unit/test_sdnotify.c
 tests_unit_test_sdnotify_CFLAGS = $(unit_cflags)
 tests_unit_test_sdnotify_LDADD = $(unit_ldadd)
+tests_unit_test_child_SOURCES = tests/unit/test_child.c
+tests_unit_test_child_CFLAGS = $(unit_cflags)
+tests_unit_test_child_LDADD = $(unit_ldadd)

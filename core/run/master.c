@@ -189,7 +189,7 @@ static void wait_ready(struct loop *l, int fd, unsigned events, void *arg)
 	if (sl->wait_child)
 		return;
 	loop_mod(l, fd, 0);
-	pid = proc_spawn_serve(sl->svc, fd, NULL, 0, sl->ls->la.proto,
+	pid = proc_spawn_serve(l, sl->svc, fd, NULL, 0, sl->ls->la.proto,
 	                       wait_child_exited, w);
 	if (pid < 0) {
 		loop_mod(l, fd, LOOP_IN);

@@ -9,19 +9,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "access.h"
+#include "child.h"
 #include "conn.h"
-#include "host.h"
 #include "log.h"
 #include "proc.h"
+#include "spawn_spec.h"
 
 #define PID_BUCKETS 256
-/* Bytes of one stderr line kept before it is logged anyway. */
-#define STDERR_LINE 512
 
 /** A watched child. */
 struct proc_entry {
@@ -34,18 +32,17 @@ struct proc_entry {
 static struct proc_entry *buckets[PID_BUCKETS];
 static size_t nwatched;
 
-/** A serve() child as its parent sees it: exit and stderr both to come. */
+/** A serve() child as its parent sees it (and as the child starts). */
 struct serve_child {
 	struct superd_service *svc;
+	struct loop *loop;
 	union { struct sockaddr sa; struct sockaddr_storage ss; } remote;
+	socklen_t remote_len;
 	int has_remote;
+	unsigned proto;
 	uint64_t start_ms;
 	proc_exit_cb *on_exit;
 	void *arg;
-	int err_fd;                     /**< read end of the stderr pipe */
-	int refs;                       /**< exit + pipe */
-	size_t linelen;
-	char line[STDERR_LINE];
 };
 
 int proc_watch(pid_t pid, proc_exit_cb *cb, void *arg)
@@ -134,20 +131,6 @@ void proc_forget_all(void)
 	nwatched = 0;
 }
 
-/* Default dispositions for every signal, and an empty mask. */
-void proc_reset_signals(void)
-{
-	struct sigaction sa = { .sa_handler = SIG_DFL };
-	sigset_t none;
-
-	sigemptyset(&sa.sa_mask);
-	for (int signo = 1; signo < NSIG; signo++)
-		if (signo != SIGKILL && signo != SIGSTOP)
-			sigaction(signo, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
 /* "exit 3", "signal 9 (Killed)", with ", core dumped" when it did. */
 void proc_describe_status(int status, char *buf, size_t size)
 {
@@ -161,102 +144,39 @@ void proc_describe_status(int status, char *buf, size_t size)
 		snprintf(buf, size, "status 0x%x", (unsigned)status);
 }
 
-/* Close every fd from lo up. */
-static void close_from(int lo)
+/* In the child (fd 3 is the socket): the peer, then serve(). */
+static int serve_child_main(void *arg)
 {
-#ifdef SYS_close_range
-	if (syscall(SYS_close_range, (unsigned)lo, ~0u, 0) == 0)
-		return;
-#endif
-	for (long fd = lo, max = sysconf(_SC_OPEN_MAX); fd < max; fd++)
-		close((int)fd);
-}
+	struct serve_child *sc = arg;
+	struct superd_service *svc = sc->svc;
+	struct superd_peer peer = { .proto = sc->proto };
+	int fl;
 
-/* The child side of proc_spawn_serve: never returns. */
-static void __attribute__((noreturn))
-serve_child_main(struct superd_service *svc, int fd, int err_w,
-                 const struct sockaddr *sa, socklen_t salen, unsigned proto)
-{
-	struct superd_peer peer = { .proto = proto };
-	int fl, rc;
-
-	proc_reset_signals();
-	if (err_w >= 0 && err_w != STDERR_FILENO) {
-		if (dup2(err_w, STDERR_FILENO) < 0)
-			_exit(127);
-	}
-	if (fd != 3 && dup2(fd, 3) < 0)
-		_exit(127);
 	/* host->log in the child goes to the stderr pipe, not to a log fd
-	 * about to be closed (and maybe reused by the module). */
+	 * that was closed (and maybe reused by the module). */
 	log_open(LOG_TO_STDERR, NULL, log_get_level());
-	close_from(4);
 	fl = fcntl(3, F_GETFL);
-	if (fl >= 0)
-		fcntl(3, F_SETFL, fl & ~O_NONBLOCK);
-	if (sa) {
-		memcpy(&peer.remote, sa, salen);
-		peer.remote_len = salen;
+	if (fl >= 0 && fcntl(3, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		return 126;
+	if (sc->has_remote) {
+		memcpy(&peer.remote, &sc->remote, sc->remote_len);
+		peer.remote_len = sc->remote_len;
 	}
 	peer.local_len = sizeof(peer.local);
 	if (getsockname(3, (struct sockaddr *)&peer.local, &peer.local_len) < 0)
 		peer.local_len = 0;
 	conn_fill_peer_text(&peer);
-	rc = svc->module->serve(3, &peer, svc->instance);
+	fl = svc->module->serve(3, &peer, svc->instance);
 	fflush(NULL);
-	_exit(rc & 0xff);
-}
-
-/* Give back one of the two references of a serve child. */
-static void serve_child_unref(struct serve_child *sc)
-{
-	if (--sc->refs == 0)
-		free(sc);
-}
-
-/* Log the stderr line kept so far. */
-static void stderr_line_flush(struct serve_child *sc)
-{
-	if (sc->linelen)
-		log_msg(SUPERD_LOG_WARN, sc->svc->name, "stderr: %.*s",
-		        (int)sc->linelen, sc->line);
-	sc->linelen = 0;
-}
-
-/* The child's stderr pipe is readable: log it line by line. */
-static void stderr_readable(struct loop *l, int fd, unsigned events, void *arg)
-{
-	struct serve_child *sc = arg;
-	char buf[1024];
-	ssize_t n = read(fd, buf, sizeof(buf));
-
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
-	if (n <= 0) {
-		stderr_line_flush(sc);
-		loop_del(l, fd);
-		close(fd);
-		serve_child_unref(sc);
-		return;
-	}
-	for (ssize_t i = 0; i < n; i++) {
-		if (buf[i] == '\n') {
-			stderr_line_flush(sc);
-			continue;
-		}
-		if (sc->linelen == sizeof(sc->line))
-			stderr_line_flush(sc);
-		sc->line[sc->linelen++] = buf[i];
-	}
+	return fl;
 }
 
 /* A serve child exited: log it, release its access slot, tell the owner. */
 static void serve_child_exited(pid_t pid, int status, void *arg)
 {
 	struct serve_child *sc = arg;
-	struct loop *l = host_loop();
 	char how[96], peer[80] = "-";
-	uint64_t ms = l ? loop_now(l) - sc->start_ms : 0;
+	uint64_t ms = loop_now(sc->loop) - sc->start_ms;
 
 	proc_describe_status(status, how, sizeof(how));
 	if (sc->has_remote)
@@ -269,50 +189,42 @@ static void serve_child_exited(pid_t pid, int status, void *arg)
 		access_release(sc->svc->access, &sc->remote.sa);
 	if (sc->on_exit)
 		sc->on_exit(pid, status, sc->arg);
-	serve_child_unref(sc);
+	free(sc);
 }
 
 /* Fork a serve() child (see proc.h). */
-pid_t proc_spawn_serve(struct superd_service *svc, int fd,
+pid_t proc_spawn_serve(struct loop *l, struct superd_service *svc, int fd,
                        const struct sockaddr *sa, socklen_t salen,
                        unsigned proto, proc_exit_cb *on_exit, void *arg)
 {
 	struct serve_child *sc = calloc(1, sizeof(*sc));
-	struct loop *l = host_loop();
-	int pfd[2];
+	struct child_spec spec = { .fn = serve_child_main, .fn_arg = sc,
+	                           .fd = { -1, -1, -1, fd } };
+	struct child_watch w = { .svc_name = svc->name, .log_stderr = 1,
+	                         .log_tag = "stderr", .on_exit = serve_child_exited,
+	                         .arg = sc };
 	pid_t pid;
 
-	if (!sc || pipe2(pfd, O_CLOEXEC | O_NONBLOCK) < 0) {
-		log_errno(svc->name, sc ? "pipe2" : "malloc", errno);
-		free(sc);
+	if (!sc) {
+		log_errno(svc->name, "malloc", errno);
 		return -1;
 	}
-	pid = fork();
-	if (pid < 0) {
-		log_errno(svc->name, "fork", errno);
-		close(pfd[0]);
-		close(pfd[1]);
-		free(sc);
-		return -1;
-	}
-	if (pid == 0)
-		serve_child_main(svc, fd, pfd[1], sa, salen, proto);
-	close(pfd[1]);
 	sc->svc = svc;
+	sc->loop = l;
+	sc->proto = proto;
 	if (sa && salen <= sizeof(sc->remote)) {
 		memcpy(&sc->remote, sa, salen);
+		sc->remote_len = salen;
 		sc->has_remote = 1;
 	}
-	sc->start_ms = l ? loop_now(l) : 0;
+	sc->start_ms = loop_now(l);
 	sc->on_exit = on_exit;
 	sc->arg = arg;
-	sc->err_fd = pfd[0];
-	sc->refs = 1;
-	if (l && loop_add(l, pfd[0], LOOP_IN, stderr_readable, sc) == 0)
-		sc->refs++;
-	else
-		close(pfd[0]);
-	if (proc_watch(pid, serve_child_exited, sc) < 0)
-		log_errno(svc->name, "proc_watch", errno);
+	service_child_spec(svc, &spec);
+	pid = child_spawn(l, &spec, &w);
+	if (pid < 0) {
+		log_errno(svc->name, "fork", errno);
+		free(sc);
+	}
 	return pid;
 }

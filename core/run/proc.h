@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "loop.h"
 #include "runconf.h"
 #include "superd/module.h"
 
@@ -29,18 +30,17 @@ size_t proc_count(void);
 void proc_kill_all(int sig);
 /** In a newly forked process: forget the parent's table. */
 void proc_forget_all(void);
-/** In a new child: default signal dispositions, nothing blocked. */
-void proc_reset_signals(void);
 
 /**
- * Fork a child that runs svc's serve() on fd (blocking, as fd 3 in the
+ * Fork a child (child.c: the common reset, and the service's user and
+ * sandbox limits) that runs svc's serve() on fd (blocking, as fd 3 in the
  * child, every other fd above 2 closed, stderr a pipe whose lines the
- * parent logs tagged with the service).  sa/salen: the client (NULL for a
+ * worker running l logs tagged with the service).  sa/salen: the client (NULL for a
  * wait-style child, which gets the listening socket).  on_exit runs in the
  * parent after the exit was logged.  The pid, or -1 (logged).  The parent
  * keeps fd: close it if it was a connection.
  */
-pid_t proc_spawn_serve(struct superd_service *svc, int fd,
+pid_t proc_spawn_serve(struct loop *l, struct superd_service *svc, int fd,
                        const struct sockaddr *sa, socklen_t salen,
                        unsigned proto, proc_exit_cb *on_exit, void *arg);
 

@@ -15,6 +15,7 @@
 #include "loader.h"
 #include "log.h"
 #include "runconf.h"
+#include "spawn_spec.h"
 
 /* Load svc's module, check its protocols and run its configure. */
 static int service_setup(struct superd_service *svc, const struct config *cfg)
@@ -245,6 +246,7 @@ void runconf_free(struct runconf *rc)
 			svc->module->destroy(svc->instance);
 		if (svc->access)
 			access_svc_free(svc->access);
+		spawn_service_free(svc);
 		loader_release(svc->lib);
 	}
 	free(rc->svcs);

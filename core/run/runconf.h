@@ -18,6 +18,8 @@ struct loaded_module;
 struct access_svc;
 struct access_shared;
 struct listener;
+struct privs_ids;
+struct child_limits;
 
 struct superd_service {
 	const char *name;               /**< service name (from conf) */
@@ -34,6 +36,8 @@ struct superd_service {
 	int configured;                 /**< configure succeeded: destroy owed */
 	int started;                    /**< start() succeeded (or not needed) */
 	unsigned timeout_ms;            /**< idle timeout for new connections */
+	struct privs_ids *user_ids;     /**< host->service_user, or NULL */
+	const struct child_limits *child_limits; /**< sandbox: limits, or NULL */
 };
 
 /** How a listening socket is served. */

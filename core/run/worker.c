@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "child.h"
 #include "conn.h"
 #include "dgram.h"
 #include "host.h"
@@ -102,7 +103,7 @@ static void accepted(struct wlisten *w, int fd, const struct sockaddr *sa,
 		conn_start(svc, fd, sa, salen, proto);
 		return;
 	}
-	if (proc_spawn_serve(svc, fd, sa, salen, proto, NULL, NULL) < 0 &&
+	if (proc_spawn_serve(wk.loop, svc, fd, sa, salen, proto, NULL, NULL) < 0 &&
 	    svc->access)
 		access_release(svc->access, sa);
 	close(fd);
@@ -269,6 +270,7 @@ void worker_run(struct runconf *rc, struct loop *parent)
 	const char *backend = getenv("SUPERD_EVENT_BACKEND");
 
 	proc_forget_all();
+	child_forget_all();
 	if (parent)
 		loop_free(parent);
 	signal(SIGHUP, SIG_IGN);

@@ -1,5 +1,5 @@
 /*
- * superd/module.h - the superd module API (ABI 1.1).
+ * superd/module.h - the superd module API (ABI 1.2).
  *
  * A module is a shared object that exports one const data symbol,
  * `superd_module`, of type `struct superd_module`.  The host checks its magic,
@@ -37,7 +37,7 @@ extern "C" {
 /** ABI major: a module is loaded only when its major equals the host's. */
 #define SUPERD_ABI_MAJOR 1
 /** ABI minor: a module is loaded only when its minor is <= the host's. */
-#define SUPERD_ABI_MINOR 1
+#define SUPERD_ABI_MINOR 2
 
 /* Protocol bits, for struct superd_module.protocols and superd_peer.proto. */
 #define SUPERD_PROTO_TCP 0x1u  /**< stream socket over IPv4 or IPv6 */
@@ -101,6 +101,38 @@ struct superd_datagram {
 typedef void superd_timer_cb(void *arg);
 typedef void superd_watch_cb(int fd, unsigned events, void *arg);
 typedef void superd_child_cb(pid_t pid, int status, void *arg);
+
+/* Flags for struct superd_spawn.flags. */
+#define SUPERD_SPAWN_SETSID 0x1u  /**< the child leads a new session and group */
+#define SUPERD_SPAWN_SETPGRP 0x2u /**< the child leads a new process group */
+#define SUPERD_SPAWN_AS_USER 0x4u /**< run as the service's user (service_user) */
+
+/* Special values for struct superd_spawn.fd[]. */
+#define SUPERD_SPAWN_NULL (-1) /**< /dev/null */
+#define SUPERD_SPAWN_LOG (-2)  /**< fd 2 only: a pipe the host logs line by line */
+
+/**
+ * A program to start with host->spawn (ABI 1.2).  Zero it, set `size`
+ * to sizeof(struct superd_spawn), then fill what you need.  The child gets
+ * fds 0-2 from fd[] and nothing else (every other descriptor is closed),
+ * default signal dispositions and an empty signal mask, and whatever the
+ * service's `sandbox:` asks for (rlimits, no_new_privs, Landlock paths).
+ */
+struct superd_spawn {
+	uint32_t size;            /**< sizeof(struct superd_spawn) in the module */
+	const char *path;         /**< the program (execve: no PATH search) */
+	char *const *argv;        /**< NULL-terminated */
+	char *const *envp;        /**< NULL-terminated; the whole environment */
+	int fd[3];                /**< the child's 0, 1, 2: an fd the caller keeps
+	                               owning, SUPERD_SPAWN_NULL or (fd[2]) _LOG */
+	const char *dir;          /**< working directory; NULL: unchanged */
+	unsigned flags;           /**< SUPERD_SPAWN_* */
+	unsigned timeout_ms;      /**< > 0: spawn_stop the child after this long */
+	const char *log_tag;      /**< stderr lines are logged "TAG: line";
+	                               NULL: "pid N: line" */
+	superd_child_cb *on_exit; /**< called once the child is reaped (may be NULL) */
+	void *arg;                /**< for on_exit */
+};
 
 #if defined(__GNUC__)
 #define SUPERD_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -249,6 +281,41 @@ struct superd_host {
 	 * exits.  Requires `serve`.
 	 */
 	void (*service_set_wait)(superd_service *svc, int wait);
+
+	/* --- ABI 1.2: child processes --- */
+
+	/**
+	 * Start a program as spec says, in the calling worker; the host reaps
+	 * it and calls spec->on_exit (never waitpid it yourself).  Returns
+	 * the pid, or -1 with errno: from execve (ENOENT, EACCES, ENOEXEC)
+	 * when the program could not be started, EPERM when the user switch
+	 * was refused, EAGAIN / ENOMEM when no process could be made.  The
+	 * caller keeps its fds in spec->fd and closes them when it likes.
+	 */
+	pid_t (*spawn)(superd_service *svc, const struct superd_spawn *spec);
+	/**
+	 * Stop a child started with spawn: SIGTERM to its process group (to
+	 * the child alone without SETSID/SETPGRP), SIGKILL 2 s later if it
+	 * has not exited by then.  Idempotent; unknown pids are ignored.
+	 */
+	void (*spawn_stop)(pid_t pid);
+	/**
+	 * From a serve() child (blocking style): become the program.  The
+	 * same spec and reset as spawn (on_exit, timeout_ms and log_tag are
+	 * ignored; fd[2] = 2 keeps the host's stderr pipe).  Returns only
+	 * on failure, with errno set.
+	 */
+	int (*spawn_exec)(superd_service *svc, const struct superd_spawn *spec);
+	/**
+	 * From configure: children spawned with SUPERD_SPAWN_AS_USER run as
+	 * user (a name or a number) and group (NULL: the user's primary group
+	 * and its supplementary groups).  Resolved now, so a typo is a
+	 * `superd -t` error (reported at the node); 0 or -1.
+	 */
+	int (*service_user)(superd_service *svc, const superd_opt *user,
+	                    const superd_opt *group);
+	/** SUPERD_PROTO_* bits of the service's listeners (0 if unknown). */
+	unsigned (*service_protocols)(const superd_service *svc);
 };
 
 /**

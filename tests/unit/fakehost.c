@@ -5,6 +5,9 @@
  * fine here (Check forks each test) and never acceptable in a module.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +19,7 @@
 #include "diag.h"
 #include "fakehost.h"
 #include "options.h"
+#include "spawn_spec.h"
 
 /* A timer, watch or child watch, kept in singly linked lists. */
 struct superd_timer {
@@ -36,6 +40,9 @@ struct superd_watch {
 
 struct fake_child {
 	struct fake_child *next;
+	const superd_service *svc; /* spawned: whose stderr */
+	int err_fd;               /* spawned with SUPERD_SPAWN_LOG: read at exit */
+	char *tag;
 	pid_t pid;
 	superd_child_cb *cb;
 	void *arg;
@@ -451,9 +458,79 @@ static int fake_child_watch(pid_t pid, superd_child_cb *cb, void *arg)
 	ch->pid = pid;
 	ch->cb = cb;
 	ch->arg = arg;
+	ch->err_fd = -1;
 	ch->next = children;
 	children = ch;
 	return 0;
+}
+
+/* Log what a spawned child wrote to stderr, line by line, as the host. */
+static void child_stderr_log(struct fake_child *ch)
+{
+	char buf[4096];
+	ssize_t n;
+	size_t len = 0;
+
+	if (ch->err_fd < 0)
+		return;
+	while (len < sizeof(buf) - 1 &&
+	       (n = read(ch->err_fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		if (ch->tag)
+			fake_log(ch->svc, SUPERD_LOG_WARN, "%s: %s", ch->tag, line);
+		else
+			fake_log(ch->svc, SUPERD_LOG_WARN, "pid %ld: %s", (long)ch->pid, line);
+	}
+	close(ch->err_fd);
+	ch->err_fd = -1;
+}
+
+/* host->spawn: the real child setup (child_fork); stderr kept in a pipe
+ * that fake_child_exit logs; the exit comes from fake_child_exit. */
+static pid_t fake_spawn(superd_service *svc, const struct superd_spawn *spec)
+{
+	struct child_spec cs;
+	int pfd[2] = { -1, -1 }, err;
+	pid_t pid;
+
+	if (spawn_spec_make(svc, spec, &cs) < 0)
+		return -1;
+	if (spec->fd[2] == SUPERD_SPAWN_LOG) {
+		if (pipe2(pfd, O_CLOEXEC) < 0)
+			return -1;
+		cs.fd[2] = pfd[1];
+	}
+	pid = child_fork(&cs);
+	err = errno;
+	if (pfd[1] >= 0)
+		close(pfd[1]);
+	if (pid < 0 || fake_child_watch(pid, spec->on_exit, spec->arg) < 0) {
+		if (pfd[0] >= 0)
+			close(pfd[0]);
+		errno = err;
+		return -1;
+	}
+	children->svc = svc;
+	children->err_fd = pfd[0];
+	children->tag = spec->log_tag ? strdup(spec->log_tag) : NULL;
+	return pid;
+}
+
+static unsigned fake_stops;
+
+/* host->spawn_stop: SIGTERM to the group (or the child); counted. */
+static void fake_spawn_stop(pid_t pid)
+{
+	fake_stops++;
+	if (kill(-pid, SIGTERM) < 0)
+		kill(pid, SIGTERM);
+}
+
+unsigned fake_spawn_stops(void)
+{
+	return fake_stops;
 }
 
 int fake_child_exit(pid_t pid, int status)
@@ -463,7 +540,10 @@ int fake_child_exit(pid_t pid, int status)
 
 		if (ch->pid == pid) {
 			*p = ch->next;
-			ch->cb(pid, status, ch->arg);
+			child_stderr_log(ch);
+			if (ch->cb)
+				ch->cb(pid, status, ch->arg);
+			free(ch->tag);
 			free(ch);
 			return 1;
 		}
@@ -523,6 +603,11 @@ static const struct superd_host host_table = {
 	.child_watch = fake_child_watch,
 	.now_ms = fake_now_ms,
 	.service_set_wait = fake_service_set_wait,
+	.spawn = fake_spawn,
+	.spawn_stop = fake_spawn_stop,
+	.spawn_exec = spawn_exec,
+	.service_user = spawn_service_user,
+	.service_protocols = spawn_service_protocols,
 };
 
 const struct superd_host *fake_host(void)
@@ -607,6 +692,7 @@ void fake_service_free(struct superd_service *svc)
 	for (size_t i = 0; i < priv->ntrees; i++)
 		conftree_free(priv->trees[i]);
 	free(priv);
+	spawn_service_free(svc);
 	free((char *)svc->name);
 	free(svc);
 }
@@ -800,6 +886,9 @@ static void loop_forget(void)
 		struct fake_child *ch = children;
 
 		children = ch->next;
+		if (ch->err_fd >= 0)
+			close(ch->err_fd);
+		free(ch->tag);
 		free(ch);
 	}
 }

@@ -102,8 +102,10 @@ int fake_watch_events(int fd);
 /** Report that child pid exited with status (as from waitpid): 1, or 0
  *  if nobody watches pid (the watch is removed once it fired). */
 int fake_child_exit(pid_t pid, int status);
-/** Child watches not fired yet. */
+/** Child watches not fired yet (spawned children included). */
 size_t fake_child_count(void);
+/** Calls of host->spawn_stop so far. */
+unsigned fake_spawn_stops(void);
 /** The fake monotonic clock (what host->now_ms returns). */
 uint64_t fake_now(void);
 

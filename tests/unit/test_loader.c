@@ -107,6 +107,22 @@ START_TEST(abi_1_0_module_loads_without_later_fields)
 }
 END_TEST
 
+/* A module built for ABI 1.1 (before host->spawn) loads in a 1.2 host. */
+START_TEST(abi_1_1_module_loads)
+{
+	struct loader_req req = req_for(TMOD_DIR "/tmod_v11.so");
+	struct loaded_module *m;
+	const struct superd_module *d = loader_open(&req, &m);
+
+	ck_assert_ptr_nonnull(d);
+	ck_assert_uint_eq(ndiag, 0);
+	ck_assert_uint_eq(d->abi_minor, 1);
+	ck_assert_uint_eq(SUPERD_ABI_MINOR, 2);
+	ck_assert(MODULE_HAS(d, on_reopen));
+	loader_release(m);
+}
+END_TEST
+
 START_TEST(good_module_relative_to_config)
 {
 	struct loader_req req = req_for("tmod_good.so");
@@ -232,6 +248,7 @@ static Suite *loader_suite(void)
 	tcase_add_test(tc, good_module_by_path);
 	tcase_add_test(tc, good_module_relative_to_config);
 	tcase_add_test(tc, abi_1_0_module_loads_without_later_fields);
+	tcase_add_test(tc, abi_1_1_module_loads);
 	tcase_add_test(tc, name_found_on_env_path);
 	tcase_add_test(tc, name_found_on_module_path);
 	tcase_add_test(tc, shared_between_services);

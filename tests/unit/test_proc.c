@@ -94,7 +94,7 @@ START_TEST(serve_child_gets_a_clean_start_and_is_reaped_and_logged)
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
 	extra = open("/dev/null", O_RDONLY); /* must not reach the child */
 	svc.instance = &svc;
-	pid = proc_spawn_serve(&svc, sv[0], &sa, sizeof(sa), SUPERD_PROTO_TCP,
+	pid = proc_spawn_serve(l, &svc, sv[0], &sa, sizeof(sa), SUPERD_PROTO_TCP,
 	                       child_done, NULL);
 	ck_assert_int_gt(pid, 0);
 	close(sv[0]);

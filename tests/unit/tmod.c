@@ -1,8 +1,9 @@
 /*
  * tmod.c - tiny modules for the loader tests, one per -D: a good one, one
  * with the wrong magic, one built for ABI 2.0, one for ABI 1.(minor+1),
- * one without the descriptor symbol, one serving TCP only, and one built
- * for ABI 1.0 (a descriptor that ends before on_reopen).
+ * one without the descriptor symbol, one serving TCP only, one built
+ * for ABI 1.0 (a descriptor that ends before on_reopen), and one built for
+ * ABI 1.1 (before host->spawn; the descriptor did not grow in 1.2).
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -27,6 +28,8 @@ const int not_a_module = 42;
 #define TMOD_MINOR (SUPERD_ABI_MINOR + 1)
 #elif defined(TMOD_V10)
 #define TMOD_MINOR 0
+#elif defined(TMOD_V11)
+#define TMOD_MINOR 1
 #else
 #define TMOD_MINOR SUPERD_ABI_MINOR
 #endif
