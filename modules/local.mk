@@ -1,6 +1,6 @@
 # modules: the five RFC services (echo, discard, chargen, daytime, time),
 # each a libtool module, and their Check unit suites against the fake host.
-classic_module_cppflags = $(AM_CPPFLAGS) \
+classic_module_cppflags = $(module_cppflags) \
 	-DCLASSIC_VERSION='"$(PACKAGE_VERSION)"'
 
 pkglib_LTLIBRARIES += echo.la discard.la chargen.la daytime.la time.la

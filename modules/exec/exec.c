@@ -9,8 +9,9 @@
  *                              up in PATH, resolved once here
  *   env:   {NAME: value}       the program's environment, plus PATH (if not
  *                              given) and the connection's variables
- *   user:  name or uid         run the program as this user (superd must
- *   group: name or gid         be root); group defaults to the user's
+ *   user:  name or uid         run the program as this user (the host
+ *   group: name or gid         resolves and switches); group defaults to
+ *                              the user's
  *   wait:  false               true: inetd "wait", the program gets the
  *                              listening socket (required for UDP)
  */
@@ -25,7 +26,6 @@
 #include <unistd.h>
 
 #include "exec.h"
-#include "runconf.h"
 
 #ifndef EXEC_VERSION
 #define EXEC_VERSION "0"
@@ -33,7 +33,6 @@
 
 static int exec_configure(const struct superd_host *host, superd_service *svc,
                           const superd_opt *options, void **instance);
-static int exec_start(void *instance);
 static void exec_destroy(void *instance);
 
 const struct superd_module superd_module = {
@@ -43,7 +42,6 @@ const struct superd_module superd_module = {
 	.protocols = SUPERD_PROTO_TCP | SUPERD_PROTO_UDP | SUPERD_PROTO_UNIX,
 	.conn_size = sizeof(struct exec_conn),
 	.configure = exec_configure,
-	.start = exec_start,
 	.destroy = exec_destroy,
 	.on_open = exec_open,
 	.on_close = exec_close,
@@ -67,22 +65,6 @@ static void strv_free(char **v)
 	free(v);
 }
 
-/*
- * In the master, before privileges are dropped: a `user` that superd
- * cannot become is said once here, not only per connection.
- */
-static int exec_start(void *instance)
-{
-	struct exec_instance *inst = instance;
-
-	if (inst->switch_user && geteuid() != 0 && geteuid() != inst->ids.uid)
-		inst->host->log(inst->svc, SUPERD_LOG_ERROR,
-		                "user %s: superd is not running as root, so the "
-		                "program cannot be started as that user",
-		                inst->ids.name);
-	return 0;
-}
-
 /* Free an instance (also a half-built one). */
 static void exec_destroy(void *instance)
 {
@@ -93,7 +75,6 @@ static void exec_destroy(void *instance)
 	free(inst->path);
 	strv_free(inst->argv);
 	strv_free(inst->env);
-	privs_ids_free(&inst->ids);
 	free(inst);
 }
 
@@ -257,29 +238,23 @@ static int env_parse(struct exec_instance *inst, const superd_opt *o)
 	return 0;
 }
 
-/* user/group: resolved now, so a typo is a `superd -t` error. */
+/* user/group: the host resolves them now (a typo is a `superd -t` error)
+ * and switches to them in each child. */
 static int user_parse(struct exec_instance *inst, const superd_opt *options)
 {
 	const struct superd_host *h = inst->host;
 	const superd_opt *uo = h->opt_get(options, "user");
 	const superd_opt *go = h->opt_get(options, "group");
-	const char *user = NULL, *group = NULL;
-	char err[160];
 
-	if (h->opt_string(inst->svc, uo, &user) < 0 ||
-	    h->opt_string(inst->svc, go, &group) < 0)
-		return -1;
-	if (!user && group) {
+	if (!uo && go) {
 		h->opt_error(inst->svc, go, "group needs user");
 		return -1;
 	}
-	if (!user)
+	if (!uo)
 		return 0;
-	if (privs_resolve(user, group, &inst->ids, err, sizeof(err)) < 0) {
-		h->opt_error(inst->svc, strstr(err, "group") && go ? go : uo, "%s", err);
+	if (h->service_user(inst->svc, uo, go) < 0)
 		return -1;
-	}
-	inst->switch_user = 1;
+	inst->as_user = 1;
 	return 0;
 }
 
@@ -288,11 +263,10 @@ static int wait_parse(struct exec_instance *inst, const superd_opt *options)
 {
 	const struct superd_host *h = inst->host;
 	const superd_opt *wo = h->opt_get(options, "wait");
-	const struct service_conf *conf = inst->svc->conf;
 
 	if (h->opt_bool(inst->svc, wo, &inst->wait) < 0)
 		return -1;
-	if (!inst->wait && conf && (conf->protocols & SUPERD_PROTO_UDP)) {
+	if (!inst->wait && (h->service_protocols(inst->svc) & SUPERD_PROTO_UDP)) {
 		h->opt_error(inst->svc, wo,
 		             "exec over udp needs wait: true (the program reads the "
 		             "datagrams itself, as with inetd)");
@@ -312,6 +286,11 @@ static int exec_configure(const struct superd_host *host, superd_service *svc,
 
 	if (!inst) {
 		host->opt_error(svc, options, "out of memory");
+		return -1;
+	}
+	if (host->abi_minor < 2) {
+		host->opt_error(svc, options, "exec needs a host with ABI 1.2 (spawn)");
+		free(inst);
 		return -1;
 	}
 	inst->host = host;

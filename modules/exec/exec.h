@@ -12,7 +12,6 @@
 #include <sys/types.h>
 
 #include "superd/module.h"
-#include "privs.h"
 
 /** Variables superd sets for each connection (configured env may not). */
 #define EXEC_CONN_VARS 7
@@ -26,8 +25,7 @@ struct exec_instance {
 	char **env;         /**< configured "NAME=value", NULL-terminated */
 	size_t nenv;
 	int wait;           /**< inetd wait: the program gets the listener */
-	int switch_user;    /**< `user` was given: fork + privs_apply + execve */
-	struct privs_ids ids;
+	int as_user;        /**< `user` was given (the host switches) */
 };
 
 /** A running program; outlives its connection if the host closes first. */
@@ -36,12 +34,8 @@ struct exec_child {
 	superd_conn *c;       /**< NULL once the connection is gone */
 	pid_t pid;
 	int conn_fd;          /**< the connection's socket (host-owned) */
-	int err_fd;           /**< read end of the program's stderr, or -1 */
-	superd_watch *err_watch;
 	uint64_t started_ms;
 	int exited;
-	size_t linelen;
-	char line[512];       /**< a partial stderr line */
 };
 
 /** Per-connection state (conn_size). */

@@ -1,9 +1,8 @@
 # modules/exec: the exec module (inetd-style programs), its unit suite
 # against the fake host, and its integration tests.
 pkglib_LTLIBRARIES += exec.la
-exec_la_SOURCES = modules/exec/exec.c modules/exec/spawn.c modules/exec/exec.h \
-	core/guard/privs_ids.c
-exec_la_CPPFLAGS = $(AM_CPPFLAGS) -DEXEC_VERSION='"$(PACKAGE_VERSION)"'
+exec_la_SOURCES = modules/exec/exec.c modules/exec/spawn.c modules/exec/exec.h
+exec_la_CPPFLAGS = $(module_cppflags) -DEXEC_VERSION='"$(PACKAGE_VERSION)"'
 exec_la_LDFLAGS = $(superd_module_ldflags)
 
 check_PROGRAMS += tests/unit/test_exec

@@ -1,16 +1,16 @@
 /*
  * cgi.c - CGI/1.1 jobs: spawn, pipes in the event loop, timeout, reaping.
  *
- * A job runs the script with posix_spawn in its own process group, with a
- * clean environment (cgi_env.c), its directory as working directory, the
+ * A job runs the script through host->spawn in its own process group, with
+ * a clean environment (cgi_env.c), its directory as working directory, the
  * request body on stdin, stdout read through a watch, stderr line by line
- * into the server's log.  Nothing blocks: every pipe is non-blocking and
+ * into the server's log (the host does that).  Nothing blocks: every pipe is non-blocking and
  * watched.  A Content-Length body is streamed to the script; a chunked
  * one is first de-chunked into a memory file so that CONTENT_LENGTH can
  * be set (RFC 3875 §4.1.2).
  *
  * cgi_timeout counts from the spawn: at expiry the process group gets
- * SIGTERM (SIGKILL 2 s later), and the client a 504, or a cut connection
+ * SIGTERM (SIGKILL 2 s later: host->spawn_stop), and the client a 504, or a cut connection
  * when the response had begun.  A job outlives its connection until the
  * child is reaped (the host reaps; child_watch cannot be cancelled).
  *
@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +32,6 @@
 
 #define INBUF_MAX (64u * 1024u)  /* body bytes held for the script's stdin */
 #define OUT_HIGH (256u * 1024u)  /* stop reading the script past this */
-#define KILL_GRACE_MS 2000
 #define CGI_READ 65536
 
 enum body_mode { BODY_NONE, BODY_PIPE, BODY_CHUNKED };
@@ -47,9 +45,9 @@ struct cgi_job {
 	struct hbuf env;          /* NUL-separated, until the spawn */
 	pid_t pid;                /* 0 before the spawn */
 	int exited;
-	int in_fd, out_fd, err_fd;
-	superd_watch *in_w, *out_w, *err_w;
-	superd_timer *timeout, *killer;
+	int in_fd, out_fd;
+	superd_watch *in_w, *out_w;
+	superd_timer *timeout;
 	int in_cb;                /* callbacks running: do not free */
 	/* request body */
 	enum body_mode body;
@@ -64,8 +62,6 @@ struct cgi_job {
 	struct cgi_head head;
 	int started;              /* the response head went out */
 	uint64_t sent;
-	char errline[512];
-	size_t errlen;
 };
 
 static void job_maybe_free(struct cgi_job *job);
@@ -96,24 +92,12 @@ static int set_nonblock(int fd)
 	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-/* SIGTERM now and SIGKILL after a grace time, to the whole group. */
-static void killer_fired(void *arg)
-{
-	struct cgi_job *job = arg;
-
-	job->killer = NULL;
-	if (!job->exited)
-		kill(-job->pid, SIGKILL);
-}
-
 /* Stop the script's whole process group: SIGTERM now, SIGKILL later. */
 static void job_kill(struct cgi_job *job)
 {
 	if (job->pid <= 0 || job->exited)
 		return;
-	kill(-job->pid, SIGTERM);
-	if (!job->killer)
-		job->killer = job->inst->host->timer_add(KILL_GRACE_MS, killer_fired, job);
+	job->inst->host->spawn_stop(job->pid);
 }
 
 /* Close the pipes the response needs (stderr keeps going to the log). */
@@ -133,14 +117,11 @@ static void job_maybe_free(struct cgi_job *job)
 {
 	const struct superd_host *h = job->inst->host;
 
-	if (job->in_cb || job->st || (job->pid > 0 && !job->exited) ||
-	    job->err_fd >= 0)
+	if (job->in_cb || job->st || (job->pid > 0 && !job->exited))
 		return;
 	job_close_io(job);
 	if (job->timeout)
 		h->timer_cancel(job->timeout);
-	if (job->killer)
-		h->timer_cancel(job->killer);
 	http_reqinfo_free(&job->ri);
 	hbuf_free(&job->env);
 	free(job->exec_path);
@@ -157,57 +138,6 @@ static struct http_conn *job_unhook(struct cgi_job *job)
 	if (st)
 		st->cgi = NULL;
 	return st;
-}
-
-/* --- stderr: into the log, line by line --- */
-
-/* Log the stderr line collected so far. */
-static void err_flush_line(struct cgi_job *job)
-{
-	if (job->errlen)
-		job->inst->host->log(job->inst->svc, SUPERD_LOG_WARN, "cgi %s: %.*s",
-		                     job->script, (int)job->errlen, job->errline);
-	job->errlen = 0;
-}
-
-/* Read what stderr has into the log; at EOF (or when final) close it. */
-static void err_drain(struct cgi_job *job, int final)
-{
-	char buf[4096];
-
-	for (int rounds = 0; rounds < 16; rounds++) {
-		ssize_t n = read(job->err_fd, buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN) {
-			if (!final)
-				return;
-			break;
-		}
-		if (n <= 0)
-			break; /* EOF or an error: done */
-		for (ssize_t i = 0; i < n; i++) {
-			if (buf[i] == '\n' || job->errlen == sizeof(job->errline))
-				err_flush_line(job);
-			if (buf[i] != '\n' && buf[i] != '\r')
-				job->errline[job->errlen++] = buf[i];
-		}
-		if (!final)
-			return;
-	}
-	err_flush_line(job);
-	watch_drop(job, &job->err_w);
-	fd_close(&job->err_fd);
-}
-
-/* The script's stderr has something (watch callback). */
-static void err_readable(int fd, unsigned events, void *arg)
-{
-	struct cgi_job *job = arg;
-
-	err_drain(job, 0);
-	job_maybe_free(job);
 }
 
 /* --- the request body, towards the script --- */
@@ -545,10 +475,6 @@ static void child_exited(pid_t pid, int status, void *arg)
 	const struct superd_host *h = job->inst->host;
 
 	job->exited = 1;
-	/* what the script wrote is in the pipe; a descendant that keeps
-	   stderr open must not keep the job alive */
-	if (job->err_fd >= 0)
-		err_drain(job, 1);
 	if (WIFEXITED(status) && WEXITSTATUS(status))
 		h->log(job->inst->svc, SUPERD_LOG_INFO, "cgi %s: exit %d",
 		       job->script, WEXITSTATUS(status));
@@ -581,50 +507,37 @@ static char **make_envp(struct cgi_job *job, char *cl, size_t clsz)
 	return envp;
 }
 
-/* Signals the worker may ignore, set back to default for the script. */
-static const int reset_signals[] = {
-	SIGPIPE, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGCHLD,
-	SIGALRM, SIGXFSZ, SIGTTIN, SIGTTOU, SIGTSTP, SIGURG, SIGWINCH,
-};
-
-/* posix_spawn with the pipes, the directory and a process group. */
+/* host->spawn with the pipes, the directory and a process group. */
 static int spawn_process(struct cgi_job *job, int stdin_fd, int out_w,
-                         int err_w, char **envp)
+                         char **envp)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, all;
+	const struct superd_host *h = job->inst->host;
+	struct superd_spawn sp = { .size = sizeof(sp) };
 	char *argv[2] = { job->exec_path, NULL };
-	char *slash = strrchr(job->exec_path, '/');
-	int rc;
+	char *slash = strrchr(job->exec_path, '/'), tag[300];
 
-	sigemptyset(&none);
-	/* handled signals are reset by exec anyway; ignored ones are not */
-	sigemptyset(&all);
-	for (size_t i = 0; i < sizeof(reset_signals) / sizeof(reset_signals[0]); i++)
-		sigaddset(&all, reset_signals[i]);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&at);
-	posix_spawn_file_actions_adddup2(&fa, stdin_fd, 0);
-	posix_spawn_file_actions_adddup2(&fa, out_w, 1);
-	posix_spawn_file_actions_adddup2(&fa, err_w, 2);
+	snprintf(tag, sizeof(tag), "cgi %s", job->script);
 	*slash = '\0';
-	posix_spawn_file_actions_addchdir_np(&fa, job->exec_path[0] ? job->exec_path : "/");
-	*slash = '/'; /* addchdir_np keeps its own copy */
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-#endif
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-	                         POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &all);
-	rc = posix_spawn(&job->pid, job->exec_path, &fa, &at, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	if (rc)
-		job->pid = 0;
-	return rc;
+	sp.dir = job->exec_path[0] ? strdup(job->exec_path) : strdup("/");
+	*slash = '/';
+	if (!sp.dir)
+		return ENOMEM;
+	sp.path = job->exec_path;
+	sp.argv = argv;
+	sp.envp = envp;
+	sp.fd[0] = stdin_fd;
+	sp.fd[1] = out_w;
+	sp.fd[2] = SUPERD_SPAWN_LOG;
+	sp.flags = SUPERD_SPAWN_SETPGRP;
+	sp.log_tag = tag;
+	sp.on_exit = child_exited;
+	sp.arg = job;
+	job->pid = h->spawn(job->inst->svc, &sp);
+	free((char *)sp.dir);
+	if (job->pid > 0)
+		return 0;
+	job->pid = 0;
+	return errno ? errno : EAGAIN;
 }
 
 /* The spawn's error as a status (logged). */
@@ -643,12 +556,10 @@ static int job_watch(struct cgi_job *job)
 	const struct superd_host *h = job->inst->host;
 
 	job->out_w = h->watch_add(job->out_fd, SUPERD_EV_IN, out_readable, job);
-	job->err_w = h->watch_add(job->err_fd, SUPERD_EV_IN, err_readable, job);
 	if (job->in_fd >= 0)
 		job->in_w = h->watch_add(job->in_fd, 0, in_writable, job);
 	job->timeout = h->timer_add(job->inst->cgi_timeout_ms, timeout_fired, job);
-	if (h->child_watch(job->pid, child_exited, job) < 0 || !job->out_w ||
-	    !job->err_w || (job->in_fd >= 0 && !job->in_w) || !job->timeout)
+	if (!job->out_w || (job->in_fd >= 0 && !job->in_w) || !job->timeout)
 		return -1;
 	return 0;
 }
@@ -656,11 +567,11 @@ static int job_watch(struct cgi_job *job)
 /* Start the script now (the body is streamed or already collected). */
 static int job_spawn(struct cgi_job *job)
 {
-	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, in[2] = { -1, -1 };
+	int out[2] = { -1, -1 }, in[2] = { -1, -1 };
 	int stdin_fd = -1, rc = 0;
 	char cl[48], **envp = make_envp(job, cl, sizeof(cl));
 
-	if (!envp || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
+	if (!envp || pipe2(out, O_CLOEXEC) < 0)
 		goto fail_errno;
 	if (job->body == BODY_PIPE) {
 		if (pipe2(in, O_CLOEXEC) < 0)
@@ -677,17 +588,15 @@ static int job_spawn(struct cgi_job *job)
 			goto fail_errno;
 		stdin_fd = job->inst->devnull; /* kept open for the next one */
 	}
-	rc = spawn_process(job, stdin_fd, out[1], err[1], envp);
+	rc = spawn_process(job, stdin_fd, out[1], envp);
 	if (rc) {
 		rc = spawn_status(job, rc);
 		goto out_close;
 	}
 	job->out_fd = out[0];
-	job->err_fd = err[0];
 	job->in_fd = in[1];
-	out[0] = err[0] = in[1] = -1;
+	out[0] = in[1] = -1;
 	set_nonblock(job->out_fd);
-	set_nonblock(job->err_fd);
 	if (job->in_fd >= 0)
 		set_nonblock(job->in_fd);
 	if (job_watch(job) < 0) {
@@ -703,7 +612,6 @@ out_close:
 	fd_close(&job->body_fd);
 	for (int i = 0; i < 2; i++) {
 		fd_close(&out[i]);
-		fd_close(&err[i]);
 		fd_close(&in[i]);
 	}
 	free(envp);
@@ -723,7 +631,7 @@ int cgi_start(struct http_conn *st, const struct cgi_request *cr)
 	if (!job)
 		return 503;
 	job->inst = inst;
-	job->in_fd = job->out_fd = job->err_fd = job->body_fd = -1;
+	job->in_fd = job->out_fd = job->body_fd = -1;
 	job->ri = *cr->ri;
 	job->ri.owned = NULL;
 	job->script = strndup(cr->script_name, cr->script_name_len);
@@ -755,8 +663,6 @@ int cgi_start(struct http_conn *st, const struct cgi_request *cr)
 fail:
 	job_kill(job);
 	job_close_io(job);
-	watch_drop(job, &job->err_w);
-	fd_close(&job->err_fd);
 	job_maybe_free(job);
 	return rc;
 }

@@ -13,7 +13,10 @@ http_module_sources = \
 	modules/http/cgi.c modules/http/cgi_env.c modules/http/cgi_head.c \
 	modules/http/cgi.h \
 	modules/http/accesslog.c
-http_module_cppflags = $(AM_CPPFLAGS) -D_GNU_SOURCE \
+http_module_cppflags = $(module_cppflags) -D_GNU_SOURCE \
+	-DSUPERD_VERSION='"$(PACKAGE_VERSION)"'
+# Its unit tests also reach the fake host, which is core's.
+http_test_cppflags = $(AM_CPPFLAGS) -D_GNU_SOURCE \
 	-DSUPERD_VERSION='"$(PACKAGE_VERSION)"'
 
 pkglib_LTLIBRARIES += http.la
@@ -43,25 +46,25 @@ TESTS += $(http_unit_tests)
 
 tests_unit_test_http_parse_SOURCES = tests/unit/test_http_parse.c \
 	modules/http/parse.c modules/http/chunked.c modules/http/parse.h modules/http/hex.h
-tests_unit_test_http_parse_CPPFLAGS = $(http_module_cppflags)
+tests_unit_test_http_parse_CPPFLAGS = $(http_test_cppflags)
 tests_unit_test_http_parse_CFLAGS = $(unit_cflags)
 tests_unit_test_http_parse_LDADD = $(unit_ldadd)
 
 tests_unit_test_http_path_SOURCES = tests/unit/test_http_path.c \
 	modules/http/path.c modules/http/path.h
-tests_unit_test_http_path_CPPFLAGS = $(http_module_cppflags)
+tests_unit_test_http_path_CPPFLAGS = $(http_test_cppflags)
 tests_unit_test_http_path_CFLAGS = $(unit_cflags)
 tests_unit_test_http_path_LDADD = $(unit_ldadd)
 
 tests_unit_test_http_mime_SOURCES = tests/unit/test_http_mime.c \
 	modules/http/mime.c modules/http/mime.h
-tests_unit_test_http_mime_CPPFLAGS = $(http_module_cppflags)
+tests_unit_test_http_mime_CPPFLAGS = $(http_test_cppflags)
 tests_unit_test_http_mime_CFLAGS = $(unit_cflags)
 tests_unit_test_http_mime_LDADD = $(unit_ldadd)
 
 tests_unit_test_http_conn_SOURCES = tests/unit/test_http_conn.c \
 	tests/unit/fakehost.c tests/unit/fakehost.h $(http_module_sources)
-tests_unit_test_http_conn_CPPFLAGS = $(http_module_cppflags)
+tests_unit_test_http_conn_CPPFLAGS = $(http_test_cppflags)
 tests_unit_test_http_conn_CFLAGS = $(unit_cflags)
 tests_unit_test_http_conn_LDADD = $(unit_ldadd)
 

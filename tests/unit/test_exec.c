@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "fakehost.h"
+#include "privs.h"
 #include "../../modules/exec/exec.c"
 #include "../../modules/exec/spawn.c"
 
@@ -106,10 +107,10 @@ START_TEST(options_resolved)
 
 	inst = configure_ok(svc, "{argv: [/bin/cat], env: {PATH: /x}, user: root}");
 	ck_assert_uint_eq(inst->nenv, 1);
-	ck_assert_int_eq(inst->switch_user, 1);
-	ck_assert_uint_eq(inst->ids.uid, 0);
-	/* Already that user (root here): the fast path, no fork + switch. */
-	ck_assert_int_eq(user_switch_needed(inst), geteuid() != 0 || getegid() != 0);
+	ck_assert_int_eq(inst->as_user, 1);
+	/* the host resolved the user and keeps it for the service's children */
+	ck_assert_ptr_nonnull(svc->user_ids);
+	ck_assert_uint_eq(svc->user_ids->uid, 0);
 	M->destroy(inst);
 
 	/* A relative program is relative to the configuration's directory. */
@@ -268,7 +269,7 @@ START_TEST(stderr_is_logged)
 
 	c = open_pair(inst, sv);
 	ec = c->state;
-	ck_assert_int_eq(fake_watch_count(), 1);
+	ck_assert_int_eq(fake_watch_count(), 0); /* the host logs stderr */
 	status = reap(c); /* exit: the pipe is drained and closed */
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 3);
 	ck_assert_msg(fake_log_contains("err: pid"), "%s", fake_last_log());
@@ -276,8 +277,6 @@ START_TEST(stderr_is_logged)
 	ck_assert(fake_log_contains(": partial"));
 	ck_assert_str_eq(c->note, "exit 3");
 	ck_assert_ptr_nonnull(ec->child);
-	ck_assert_int_eq(ec->child->err_fd, -1);
-	ck_assert_uint_eq(fake_watch_count(), 0);
 	close(sv[0]);
 	read_all(sv[1], buf, sizeof(buf));
 	fake_close(c);
@@ -357,40 +356,53 @@ START_TEST(program_gone_at_run_time)
 }
 END_TEST
 
-static int failing_child_watch(pid_t pid, superd_child_cb *cb, void *arg)
+static pid_t failing_spawn(superd_service *svc, const struct superd_spawn *spec)
 {
-	errno = ENOMEM;
+	errno = EAGAIN;
 	return -1;
 }
 
-/* The host cannot follow the child: it is stopped, the client refused. */
-START_TEST(child_watch_failure)
+/* The host cannot start a process: logged, the client refused. */
+START_TEST(spawn_failure)
 {
-	struct superd_service *svc = fake_service("nowatch");
+	struct superd_service *svc = fake_service("nofork");
 	struct exec_instance *inst = configure_ok(svc, "argv: [/bin/sleep, '30']");
 	struct superd_host host = *fake_host();
 	struct fake_conn *c;
-	int sv[2], rc = 0, status;
-	pid_t pid;
+	int sv[2], rc = 0;
 
-	host.child_watch = failing_child_watch;
+	host.spawn = failing_spawn;
 	inst->host = &host;
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 	ck_assert_int_eq(fcntl(sv[0], F_SETFL, O_NONBLOCK), 0);
 	fake_set_next_fd(sv[0]);
 	c = fake_open(M, inst, SUPERD_PROTO_TCP, "127.0.0.1", 5555, &rc);
 	ck_assert_int_eq(rc, -1);
-	ck_assert(fake_log_contains("cannot watch"));
+	ck_assert(fake_log_contains("cannot run /bin/sleep"));
 	ck_assert_str_eq(c->note, "exec failed");
-	ck_assert_uint_eq(fake_watch_count(), 0);
+	ck_assert_uint_eq(fake_child_count(), 0);
 	ck_assert_int_ne(fcntl(sv[0], F_GETFL) & O_NONBLOCK, 0);
-	pid = waitpid(-1, &status, 0); /* the host's reaper would get it */
-	ck_assert_int_gt(pid, 0);
-	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	fake_close(c);
 	close(sv[0]);
 	close(sv[1]);
 	M->destroy(inst);
+	fake_service_free(svc);
+}
+END_TEST
+
+/* An ABI 1.1 host has no spawn: exec says so at configure. */
+START_TEST(needs_abi_1_2)
+{
+	struct superd_service *svc = fake_service("old");
+	struct superd_host host = *fake_host();
+	superd_opt *o = fake_opts("argv: [/bin/cat]");
+	void *inst = NULL;
+
+	host.abi_minor = 1;
+	fake_reset();
+	ck_assert_int_eq(M->configure(&host, svc, o, &inst), -1);
+	ck_assert_msg(fake_log_contains("ABI 1.2"), "%s", fake_last_log());
+	fake_opts_free(o);
 	fake_service_free(svc);
 }
 END_TEST
@@ -470,7 +482,8 @@ static Suite *exec_suite(void)
 	tcase_add_test(tc, killed_program_noted);
 	tcase_add_test(tc, host_closes_first);
 	tcase_add_test(tc, program_gone_at_run_time);
-	tcase_add_test(tc, child_watch_failure);
+	tcase_add_test(tc, spawn_failure);
+	tcase_add_test(tc, needs_abi_1_2);
 	tcase_add_test(tc, runs_as_user);
 	tcase_add_test(tc, serve_hands_over_listener);
 	suite_add_tcase(s, tc);
