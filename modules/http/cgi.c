@@ -10,9 +10,10 @@
  * be set (RFC 3875 §4.1.2).
  *
  * cgi_timeout counts from the spawn: at expiry the process group gets
- * SIGTERM (SIGKILL 2 s later: host->spawn_stop), and the client a 504, or a cut connection
- * when the response had begun.  A job outlives its connection until the
- * child is reaped (the host reaps; child_watch cannot be cancelled).
+ * SIGTERM (SIGKILL 2 s later: host->spawn_stop), and the client a 504,
+ * or a cut connection when the response had begun.  A job outlives its
+ * connection until the child is reaped (the host reaps and calls
+ * child_exited; that cannot be cancelled).
  *
  * Host calls made outside a connection callback (watches, timers) may
  * close the connection at once; on_close then detaches the job, so after
