@@ -54,6 +54,9 @@ struct global_conf {
 	unsigned long max_connections; /**< whole server; 0: unlimited */
 	unsigned workers;           /**< default: number of online CPUs */
 	char *event_backend;        /**< NULL: default (epoll on Linux) */
+	int log_json;               /**< log_format: json (default text) */
+	unsigned shutdown_delay;    /**< seconds still accepting after SIGTERM */
+	unsigned stop_timeout;      /**< grace seconds for the drain; default 10 */
 };
 
 /** A whole checked configuration. */

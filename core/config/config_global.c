@@ -1,6 +1,7 @@
 /*
  * config_global.c - the `global:` section: logging, pid file, privileges,
- * module search path, server-wide limits, workers and event backend.
+ * module search path, server-wide limits, workers, event backend and the
+ * stop timings.
  *
  * Every key is optional; defaults are filled in first so a missing or bad
  * key leaves a sane value behind (the configuration is refused anyway when
@@ -16,6 +17,9 @@
 #include "diag.h"
 
 #define GLOBAL_MAX_WORKERS 256
+/* Default and largest stop_timeout / shutdown_delay, in seconds. */
+#define GLOBAL_STOP_TIMEOUT 10
+#define GLOBAL_MAX_SECONDS 86400
 
 /* Defaults for every global key. */
 static void global_defaults(struct global_conf *g)
@@ -29,6 +33,7 @@ static void global_defaults(struct global_conf *g)
 	if (cpus > GLOBAL_MAX_WORKERS)
 		cpus = GLOBAL_MAX_WORKERS;
 	g->workers = (unsigned)cpus;
+	g->stop_timeout = GLOBAL_STOP_TIMEOUT;
 }
 
 /* log: stderr | syslog | a path (relative to the config's dir; ./stderr
@@ -119,6 +124,7 @@ static void global_key(struct conf_build *b, const char *key,
 {
 	static const char *const levels[] = { "error", "warn", "info", "debug", NULL };
 	static const char *const backends[] = { "select", "poll", "epoll", NULL };
+	static const char *const formats[] = { "text", "json", NULL };
 	struct global_conf *g = &b->cfg->global;
 	unsigned long long u;
 	int w;
@@ -148,6 +154,15 @@ static void global_key(struct conf_build *b, const char *key,
 			if (!g->event_backend)
 				conf_error(v, "global: ", key, "out of memory");
 		}
+	} else if (strcmp(key, "log_format") == 0) {
+		if (conf_word(v, "global: ", key, formats, &w) == 0)
+			g->log_json = w == 1;
+	} else if (strcmp(key, "shutdown_delay") == 0) {
+		if (conf_uint(v, "global: ", key, 0, GLOBAL_MAX_SECONDS, &u) == 0)
+			g->shutdown_delay = (unsigned)u;
+	} else if (strcmp(key, "stop_timeout") == 0) {
+		if (conf_uint(v, "global: ", key, 0, GLOBAL_MAX_SECONDS, &u) == 0)
+			g->stop_timeout = (unsigned)u;
 	}
 }
 
@@ -155,7 +170,8 @@ void conf_global(struct conf_build *b, const struct superd_opt *g)
 {
 	static const char *const keys[] = { "log", "log_level", "pid_file",
 		"user", "group", "module_path", "max_connections", "workers",
-		"event_backend", NULL };
+		"event_backend", "log_format", "shutdown_delay", "stop_timeout",
+		NULL };
 	char what[64];
 
 	global_defaults(&b->cfg->global);

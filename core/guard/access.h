@@ -41,6 +41,14 @@ struct access_shared *access_shared_new(unsigned long global_max);
 /** Change the global limit on reload. */
 void access_shared_set_global(struct access_shared *sh, unsigned long global_max);
 void access_shared_free(struct access_shared *sh);
+/**
+ * The server's "stopping" flag, in the shared mapping so that every worker
+ * sees it at once: the master sets it on the first SIGTERM/SIGINT, when
+ * shutdown_delay begins (connections are still served; readiness probes,
+ * such as the metrics module's /ready, answer 503 from then on).
+ */
+void access_shared_set_stopping(struct access_shared *sh);
+int access_shared_stopping(const struct access_shared *sh);
 
 /**
  * Bind a service's rules to the shared state.  The counters are keyed by

@@ -74,6 +74,7 @@ struct access_shared {
 	uint64_t seed;                /**< hash seed, random per server */
 	_Atomic uint64_t global_max;  /**< 0: unlimited */
 	_Atomic uint64_t global_conns;
+	_Atomic int stopping;         /**< the master got SIGTERM/SIGINT */
 	_Atomic int slots_lock;
 	/* Scanned often, so kept apart from the big per-slot and per-ledger
 	 * records: a scan then touches a page or two, not every record. */

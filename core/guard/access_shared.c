@@ -175,6 +175,18 @@ void access_shared_set_global(struct access_shared *sh, unsigned long global_max
 	atomic_store(&sh->global_max, global_max);
 }
 
+/* The master got SIGTERM/SIGINT: say so to every process (see access.h). */
+void access_shared_set_stopping(struct access_shared *sh)
+{
+	atomic_store_explicit(&sh->stopping, 1, memory_order_relaxed);
+}
+
+/* Has the server begun to stop (see access.h)? */
+int access_shared_stopping(const struct access_shared *sh)
+{
+	return atomic_load_explicit(&sh->stopping, memory_order_relaxed);
+}
+
 void access_shared_free(struct access_shared *sh)
 {
 	if (sh)

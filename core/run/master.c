@@ -65,7 +65,9 @@ static struct {
 	struct gen *cur;            /**< the generation in force */
 	struct gen *gens;           /**< every generation still alive */
 	struct access_shared *access;
-	int stopping;
+	int stopping;               /**< SIGTERM/SIGINT seen */
+	struct loop_timer *delay;   /**< shutdown_delay running: its end */
+	unsigned stop_timeout;      /**< seconds of drain once stopping */
 	int daemonize;              /**< -d: stderr logging goes to syslog */
 } ms;
 
@@ -306,6 +308,7 @@ static void open_log(const struct config *cfg)
 
 	if (ms.daemonize && target == LOG_TO_STDERR)
 		target = LOG_TO_SYSLOG;
+	log_set_json(cfg->global.log_json);
 	if (log_open(target, cfg->global.log_file, cfg->global.log_level) < 0)
 		log_msg(SUPERD_LOG_ERROR, NULL, "cannot open the log %s: %s",
 		        cfg->global.log_file ? cfg->global.log_file : "",
@@ -321,6 +324,7 @@ static void apply_globals(const struct config *cfg, const struct config *old)
 	if (!old || cfg->global.log != old->global.log || strcmp(file, old_file))
 		open_log(cfg);
 	log_set_level(cfg->global.log_level);
+	log_set_json(cfg->global.log_json);
 	access_shared_set_global(ms.access, cfg->global.max_connections);
 }
 
@@ -369,25 +373,66 @@ done:
 	sdnotify_send("READY=1");
 }
 
-/* SIGTERM/SIGINT: stop every generation; a second one kills at once. */
+/* The drain: every generation stops accepting; stop_timeout bounds it. */
+static void master_drain(void)
+{
+	for (struct gen *g = ms.gens, *next; g; g = next) {
+		next = g->next;
+		gen_watch_waits(g, 0);
+		runconf_drop_listeners(g->rc);
+		gen_retire(g, SIGTERM, ms.stop_timeout * 1000);
+	}
+	ms.cur = NULL;
+}
+
+/* shutdown_delay is over: begin the drain. */
+static void shutdown_delay_over(struct loop *l, void *arg)
+{
+	ms.delay = NULL;
+	log_msg(SUPERD_LOG_INFO, NULL, "shutdown delay over: draining (at most %u s)",
+	        ms.stop_timeout);
+	master_drain();
+}
+
+/*
+ * SIGTERM/SIGINT: raise the shared "stopping" flag (readiness turns 503),
+ * keep serving for shutdown_delay seconds, then drain for at most
+ * stop_timeout.  A second signal ends every worker at once.
+ */
 static void master_stop(int signo)
 {
+	const struct global_conf *gc = ms.cur ? &ms.cur->rc->cfg->global : NULL;
+
 	if (ms.stopping) {
 		log_msg(SUPERD_LOG_WARN, NULL, "%s again: stopping now", strsignal(signo));
+		if (ms.delay) {
+			loop_timer_cancel(ms.loop, ms.delay);
+			ms.delay = NULL;
+			master_drain();
+		}
 		for (struct gen *g = ms.gens; g; g = g->next)
 			gen_kill_due(ms.loop, g);
 		return;
 	}
 	ms.stopping = 1;
+	if (ms.access)
+		access_shared_set_stopping(ms.access);
 	sdnotify_send("STOPPING=1");
-	log_msg(SUPERD_LOG_INFO, NULL, "stopping (%s)", strsignal(signo));
-	for (struct gen *g = ms.gens, *next; g; g = next) {
-		next = g->next;
-		gen_watch_waits(g, 0);
-		runconf_drop_listeners(g->rc);
-		gen_retire(g, SIGTERM, WORKER_STOP_GRACE_MS);
+	ms.stop_timeout = gc ? gc->stop_timeout : WORKER_STOP_GRACE_MS / 1000;
+	if (gc && gc->shutdown_delay) {
+		ms.delay = loop_timer_add(ms.loop, (uint64_t)gc->shutdown_delay * 1000,
+		                          shutdown_delay_over, NULL);
+		if (ms.delay) {
+			log_msg(SUPERD_LOG_INFO, NULL,
+			        "stopping (%s): still serving for %u s (shutdown_delay)",
+			        strsignal(signo), gc->shutdown_delay);
+			return;
+		}
+		log_errno(NULL, "loop_timer_add", errno);
 	}
-	ms.cur = NULL;
+	log_msg(SUPERD_LOG_INFO, NULL, "stopping (%s): draining (at most %u s)",
+	        strsignal(signo), ms.stop_timeout);
+	master_drain();
 }
 
 /* Tell every running worker about signo. */

@@ -258,7 +258,7 @@ static void on_signal(struct loop *l, int signo, void *arg)
 		worker_stop(WORKER_RELOAD_GRACE_MS);
 		break;
 	default:
-		worker_stop(WORKER_STOP_GRACE_MS);
+		worker_stop(wk.rc->cfg->global.stop_timeout * 1000);
 		break;
 	}
 }

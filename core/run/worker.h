@@ -3,7 +3,7 @@
  * configuration, serving connections and datagrams until told to stop.
  *
  * Signals: SIGTERM/SIGINT stop accepting and exit when the last connection
- * ends (or after WORKER_STOP_GRACE_MS); SIGUSR2 does the same after a
+ * ends (or after `global: stop_timeout`); SIGUSR2 does the same after a
  * reload, with WORKER_RELOAD_GRACE_MS; SIGUSR1 reopens the log file.
  */
 #ifndef SUPERD_WORKER_H
@@ -12,7 +12,8 @@
 #include "loop.h"
 #include "runconf.h"
 
-/** Grace time for open connections when the server stops. */
+/** Grace time when the server stops and no configuration says (the
+    default of `global: stop_timeout`). */
 #define WORKER_STOP_GRACE_MS 10000
 /** Grace time for an old worker's connections after a reload. */
 #define WORKER_RELOAD_GRACE_MS 30000
