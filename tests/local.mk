@@ -12,7 +12,9 @@ core_integration_tests = \
 	tests/integration/test_classic_udp.py \
 	tests/integration/test_processes.py \
 	tests/integration/test_scale.py \
-	tests/integration/test_logs.py
+	tests/integration/test_logs.py \
+	tests/integration/test_stop.py \
+	tests/integration/test_logs_json.py
 
 TESTS += $(core_integration_tests)
 EXTRA_DIST += $(core_integration_tests)

@@ -17,19 +17,18 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "log_priv.h"
 #include "superd/module.h"
-
-/* Longest line written, newline included; longer ones end in "...". */
-#define LOG_LINE_MAX 2048
 
 static struct {
 	enum log_target target;
 	int fd;             /**< LOG_TO_FILE: the file; else -1 */
 	char *path;         /**< LOG_TO_FILE: for log_reopen() */
 	int level;          /**< highest SUPERD_LOG_* written */
-} log_state = { LOG_TO_STDERR, -1, NULL, SUPERD_LOG_INFO };
+	int json;           /**< log_format: json */
+} log_state = { LOG_TO_STDERR, -1, NULL, SUPERD_LOG_INFO, 0 };
 
-static const char *const level_names[] = { "error", "warn", "info", "debug" };
+const char *const log_level_names[] = { "error", "warn", "info", "debug" };
 
 /* Clamp a level into the known range. */
 static int level_clamp(int level)
@@ -161,7 +160,7 @@ static size_t line_prefix(char *buf, size_t size, int level)
 		memset(&tm, 0, sizeof(tm));
 	len = strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	n = snprintf(buf + len, size - len, " superd[%ld]: %s: ",
-	             (long)getpid(), level_names[level]);
+	             (long)getpid(), log_level_names[level]);
 	return n < 0 ? len : len + (size_t)n;
 }
 
@@ -173,35 +172,11 @@ static int syslog_priority(int level)
 	return prio[level];
 }
 
-/* Build one bounded, cleaned line and write it to the target. */
-void log_msg(int level, const char *service, const char *fmt, ...)
+/* Write a finished line to the target (see log_priv.h). */
+void log_emit(int level, char *line, size_t len, size_t size)
 {
-	char msg[LOG_LINE_MAX], line[LOG_LINE_MAX];
-	const size_t max = sizeof(line) - 4; /* room for "...\n" */
-	int saved = errno;
-	size_t len = 0;
-	va_list ap;
-	int n, cut;
-
-	level = level_clamp(level);
-	if (level > log_state.level)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		msg[0] = '\0';
-	if (log_state.target != LOG_TO_SYSLOG)
-		len = line_prefix(line, max, level);
-	cut = n >= (int)sizeof(msg);
-	if (service)
-		cut |= line_append(line, &len, max, service) ||
-		       line_append(line, &len, max, ": ");
-	cut |= line_append(line, &len, max, msg);
-	if (cut) {
-		memcpy(line + len, "...", 3);
-		len += 3;
-	}
+	if (len >= size)
+		len = size - 1;
 	if (log_state.target == LOG_TO_SYSLOG) {
 		line[len] = '\0';
 		syslog(syslog_priority(level), "%s", line);
@@ -210,7 +185,96 @@ void log_msg(int level, const char *service, const char *fmt, ...)
 		line_write(log_state.fd >= 0 ? log_state.fd : STDERR_FILENO,
 		           line, len);
 	}
+}
+
+/* The text line: prefix, "SERVICE: ", msg (cleaned, bounded). */
+static void text_line(int level, const char *service, const char *msg, int cut)
+{
+	char line[LOG_LINE_MAX];
+	const size_t max = sizeof(line) - 4; /* room for "...\n" */
+	size_t len = 0;
+
+	if (log_state.target != LOG_TO_SYSLOG)
+		len = line_prefix(line, max, level);
+	if (service)
+		cut |= line_append(line, &len, max, service) ||
+		       line_append(line, &len, max, ": ");
+	cut |= line_append(line, &len, max, msg);
+	if (cut) {
+		memcpy(line + len, "...", 3);
+		len += 3;
+	}
+	log_emit(level, line, len, sizeof(line));
+}
+
+/* Format msg and write it as text or JSON; conn: a connection's fields. */
+static void log_vline(int level, const char *service, const struct log_conn *conn,
+                      const char *fmt, va_list ap)
+{
+	char msg[LOG_LINE_MAX];
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+
+	if (n < 0)
+		msg[0] = '\0';
+	if (log_state.json)
+		log_json_line(level, service, msg, n >= (int)sizeof(msg), conn);
+	else
+		text_line(level, service, msg, n >= (int)sizeof(msg));
+}
+
+/* A variadic front for log_vline. */
+static void log_line(int level, const char *service, const struct log_conn *conn,
+                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void log_line(int level, const char *service, const struct log_conn *conn,
+                     const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vline(level, service, conn, fmt, ap);
+	va_end(ap);
+}
+
+/* Build one bounded, cleaned line and write it to the target. */
+void log_msg(int level, const char *service, const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	level = level_clamp(level);
+	if (level > log_state.level)
+		return;
+	va_start(ap, fmt);
+	log_vline(level, service, NULL, fmt, ap);
+	va_end(ap);
 	errno = saved;
+}
+
+/* A connection's line (see log.h). */
+void log_connection(int level, const char *service, const struct log_conn *c,
+                    const char *extra)
+{
+	char bytes[64] = "", port[16] = "";
+	int saved = errno;
+
+	level = level_clamp(level);
+	if (level > log_state.level)
+		return;
+	if (c->remote_port >= 0)
+		snprintf(port, sizeof(port), ":%d", c->remote_port);
+	if (c->has_bytes)
+		snprintf(bytes, sizeof(bytes), ", in %llu, out %llu",
+		         (unsigned long long)c->in, (unsigned long long)c->out);
+	log_line(level, service, c, "%s%s%s%s %s, %llu.%03llus%s%s",
+	         c->remote_v6 ? "[" : "", c->remote, c->remote_v6 ? "]" : "", port,
+	         c->outcome, (unsigned long long)(c->duration_ms / 1000),
+	         (unsigned long long)(c->duration_ms % 1000), bytes, extra ? extra : "");
+	errno = saved;
+}
+
+void log_set_json(int on)
+{
+	log_state.json = on;
 }
 
 /* "service: call: strerror(err)" at error level. */

@@ -137,6 +137,31 @@ void conn_format_addr(const struct sockaddr *sa, char *buf, size_t size)
 	}
 }
 
+/* Fill lc's remote fields from sa; ip (size bytes) holds the address. */
+void conn_log_peer(const struct sockaddr *sa, struct log_conn *lc, char *ip,
+                   size_t size)
+{
+	const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+	lc->remote = ip;
+	lc->remote_v6 = 0;
+	lc->remote_port = -1;
+	if (sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &in->sin_addr, ip, (socklen_t)size);
+		lc->remote_port = ntohs(in->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		lc->remote_port = ntohs(in6->sin6_port);
+		lc->remote_v6 = !IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr);
+		if (lc->remote_v6)
+			inet_ntop(AF_INET6, &in6->sin6_addr, ip, (socklen_t)size);
+		else
+			inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], ip, (socklen_t)size);
+	} else {
+		snprintf(ip, size, "unix");
+	}
+}
+
 /*
  * Log a connection refused because its fd is beyond what the backend can
  * watch (select: FD_SETSIZE).  Under load this can happen to every new
@@ -197,18 +222,18 @@ static void update_events(superd_conn *c)
 /* Write c's log line (only when info lines are wanted). */
 static void log_conn(const superd_conn *c)
 {
-	char peer[INET6_ADDRSTRLEN + 16];
-	uint64_t ms;
+	char ip[INET6_ADDRSTRLEN];
+	struct log_conn lc;
 
 	if (log_get_level() < SUPERD_LOG_INFO)
 		return;
-	ms = loop_now(cn.loop) - c->start_ms;
-	conn_format_addr(&c->remote.sa, peer, sizeof(peer));
-	log_msg(SUPERD_LOG_INFO, c->svc->name,
-	        "%s %s, %llu.%03llus, in %llu, out %llu", peer,
-	        c->note ? c->note : c->outcome ? c->outcome : "closed",
-	        (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000),
-	        (unsigned long long)c->bytes_in, (unsigned long long)c->bytes_out);
+	conn_log_peer(&c->remote.sa, &lc, ip, sizeof(ip));
+	lc.outcome = c->note ? c->note : c->outcome ? c->outcome : "closed";
+	lc.duration_ms = loop_now(cn.loop) - c->start_ms;
+	lc.has_bytes = 1;
+	lc.in = c->bytes_in;
+	lc.out = c->bytes_out;
+	log_connection(SUPERD_LOG_INFO, c->svc->name, &lc, NULL);
 }
 
 /* Close and free c: on_close, the socket, the access slot, the log line. */

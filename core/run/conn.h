@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include "log.h"
 #include "loop.h"
 #include "runconf.h"
 
@@ -49,6 +50,10 @@ void conn_close_all(const char *outcome);
 
 /** Format sa as "ip:port" ("unix" for a UNIX peer) into buf. */
 void conn_format_addr(const struct sockaddr *sa, char *buf, size_t size);
+/** Fill a log line's remote, remote_port and remote_v6 from sa; ip
+    (size bytes, INET6_ADDRSTRLEN is enough) holds the address text. */
+void conn_log_peer(const struct sockaddr *sa, struct log_conn *lc, char *ip,
+                   size_t size);
 /** Fill a superd_peer's text fields from its addresses. */
 void conn_fill_peer_text(struct superd_peer *p);
 

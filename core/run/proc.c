@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,16 +176,18 @@ static int serve_child_main(void *arg)
 static void serve_child_exited(pid_t pid, int status, void *arg)
 {
 	struct serve_child *sc = arg;
-	char how[96], peer[80] = "-";
-	uint64_t ms = loop_now(sc->loop) - sc->start_ms;
+	char how[96], ip[INET6_ADDRSTRLEN] = "-", outcome[128];
+	struct log_conn lc = { .remote = ip, .remote_port = -1 };
 
 	proc_describe_status(status, how, sizeof(how));
 	if (sc->has_remote)
-		conn_format_addr(&sc->remote.sa, peer, sizeof(peer));
-	log_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? SUPERD_LOG_INFO
-	                                                       : SUPERD_LOG_WARN,
-	        sc->svc->name, "%s pid %d %s, %llu.%03llus", peer, (int)pid, how,
-	        (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000));
+		conn_log_peer(&sc->remote.sa, &lc, ip, sizeof(ip));
+	snprintf(outcome, sizeof(outcome), "pid %d %s", (int)pid, how);
+	lc.outcome = outcome;
+	lc.duration_ms = loop_now(sc->loop) - sc->start_ms;
+	log_connection(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? SUPERD_LOG_INFO
+	                                                              : SUPERD_LOG_WARN,
+	               sc->svc->name, &lc, NULL);
 	if (sc->has_remote && sc->svc->access)
 		access_release(sc->svc->access, &sc->remote.sa);
 	if (sc->on_exit)

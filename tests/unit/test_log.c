@@ -32,6 +32,7 @@ static void teardown(void)
 	char old[160];
 
 	log_close();
+	log_set_json(0);
 	snprintf(old, sizeof(old), "%s.1", path);
 	unlink(old);
 	unlink(path);
@@ -200,6 +201,106 @@ START_TEST(test_control_chars)
 }
 END_TEST
 
+/* The JSON line's text after the time field, for exact comparison. */
+static const char *after_time(const char *line)
+{
+	const char *p = strstr(line, "\",\"level\"");
+
+	ck_assert_msg(p != NULL, "no level after time in %s", line);
+	return p + 2;
+}
+
+START_TEST(test_json_line)
+{
+	char want[256];
+	const char *text;
+
+	ck_assert_int_eq(log_open(LOG_TO_FILE, path, SUPERD_LOG_INFO), 0);
+	log_set_json(1);
+	log_msg(SUPERD_LOG_WARN, "echo", "hello %d", 5);
+	text = slurp(path);
+	assert_matches(text, "^\\{\"time\":\"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:"
+	                     "[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z\",\"level\"");
+	snprintf(want, sizeof(want),
+	         "\"level\":\"warn\",\"pid\":%ld,\"service\":\"echo\",\"msg\":\"hello 5\"}\n",
+	         (long)getpid());
+	ck_assert_str_eq(after_time(text), want);
+}
+END_TEST
+
+START_TEST(test_json_escapes)
+{
+	char want[512];
+
+	ck_assert_int_eq(log_open(LOG_TO_FILE, path, SUPERD_LOG_INFO), 0);
+	log_set_json(1);
+	/* quotes, backslash, controls, DEL, valid UTF-8 (2, 3, 4 bytes), a
+	 * stray continuation, a cut sequence, an overlong '/', a surrogate,
+	 * past U+10FFFF, 0xff */
+	log_msg(SUPERD_LOG_INFO, NULL, "\"a\\b\"\t\n\x01\x7f|\xc3\xa9\xe2\x82\xac"
+	        "\xf0\x9f\x98\x80|\x80|\xe2\x82|\xc0\xaf|\xed\xa0\x80|\xf4\x90\x80\x80"
+	        "|\xff");
+	snprintf(want, sizeof(want),
+	         "\"level\":\"info\",\"pid\":%ld,\"msg\":\"\\\"a\\\\b\\\"\\u0009\\u000a"
+	         "\\u0001\\u007f|\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\xef\xbf\xbd|"
+	         "\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd|"
+	         "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd|"
+	         "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd\"}\n",
+	         (long)getpid());
+	ck_assert_str_eq(after_time(slurp(path)), want);
+}
+END_TEST
+
+START_TEST(test_json_connection)
+{
+	struct log_conn c = { "::1", 4242, 1, "eof", 1234, 1, 5, 7 };
+	char want[512];
+	const char *text;
+
+	ck_assert_int_eq(log_open(LOG_TO_FILE, path, SUPERD_LOG_INFO), 0);
+	log_connection(SUPERD_LOG_INFO, "echo", &c, NULL);
+	text = slurp(path);
+	ck_assert_ptr_nonnull(strstr(text, ": echo: [::1]:4242 eof, 1.234s, in 5, out 7\n"));
+	unlink(path);
+	ck_assert_int_eq(log_reopen(), 0);
+	log_set_json(1);
+	c = (struct log_conn){ "unix", -1, 0, "pid 9 exit 1", 20, 0, 0, 0 };
+	log_connection(SUPERD_LOG_WARN, "x", &c, NULL);
+	snprintf(want, sizeof(want),
+	         "\"level\":\"warn\",\"pid\":%ld,\"service\":\"x\",\"msg\":\"unix pid 9 "
+	         "exit 1, 0.020s\",\"remote\":\"unix\",\"remote_port\":null,"
+	         "\"outcome\":\"pid 9 exit 1\",\"duration\":0.020}\n", (long)getpid());
+	ck_assert_str_eq(after_time(slurp(path)), want);
+}
+END_TEST
+
+START_TEST(test_json_bounded)
+{
+	char *big = malloc(5001);
+	struct log_conn c = { "127.0.0.1", 1, 0, NULL, 0, 1, 0, 0 };
+	const char *tail = "...\",\"duration\":0.000,\"in\":0,\"out\":0}";
+	const char *text, *nl;
+
+	ck_assert_ptr_nonnull(big);
+	memset(big, '\x01', 5000); /* 6 bytes each once escaped */
+	big[5000] = '\0';
+	c.outcome = big;
+	ck_assert_int_eq(log_open(LOG_TO_FILE, path, SUPERD_LOG_INFO), 0);
+	log_set_json(1);
+	log_connection(SUPERD_LOG_INFO, big, &c, NULL);
+	text = slurp(path);
+	nl = strchr(text, '\n');
+	ck_assert_ptr_nonnull(nl);
+	ck_assert_int_le(nl - text + 1, 8192);
+	ck_assert_ptr_eq(nl, text + strlen(text) - 1);
+	/* every string closed whole, the object too */
+	ck_assert_ptr_nonnull(strstr(text, "\\u0001...\",\"msg\":"));
+	ck_assert_ptr_nonnull(strstr(text, "\\u0001...\",\"remote\":"));
+	ck_assert_int_eq(strncmp(nl - strlen(tail), tail, strlen(tail)), 0);
+	free(big);
+}
+END_TEST
+
 START_TEST(test_stderr)
 {
 	int saved = dup(STDERR_FILENO);
@@ -286,6 +387,10 @@ static Suite *log_suite(void)
 	tcase_add_test(tc, test_open_fails);
 	tcase_add_test(tc, test_truncation);
 	tcase_add_test(tc, test_control_chars);
+	tcase_add_test(tc, test_json_line);
+	tcase_add_test(tc, test_json_escapes);
+	tcase_add_test(tc, test_json_connection);
+	tcase_add_test(tc, test_json_bounded);
 	tcase_add_test(tc, test_stderr);
 	tcase_add_test(tc, test_syslog);
 	tcase_add_test(tc, test_processes_do_not_interleave);
