@@ -4,12 +4,14 @@
  */
 #include "conf.h" /* PACKAGE_VERSION comes from -D (no autoconf header) */
 
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "master.h"
+#include "portcheck.h"
 #include "runconf.h"
 
 /* Print the usage text to f. */
@@ -18,7 +20,7 @@ static void usage(FILE *f)
 	fputs("usage: superd [-d] -f FILE     run with FILE (-d: detach)\n"
 	      "       superd -t -f FILE        check FILE and its modules, bind nothing\n"
 	      "       superd -V                print the version\n"
-	      "       superd -h                print this help\n"
+	      "       superd -h | --help       print this help\n"
 	      "\n"
 	      "  -f FILE  the YAML configuration file\n"
 	      "  -t       check FILE (and load every module it names), print\n"
@@ -36,13 +38,15 @@ static void usage(FILE *f)
 	      f);
 }
 
-/* -t: load and configure everything, bind nothing. */
+/* -t: load and configure everything, bind nothing; warn about addresses
+ * start-up could not bind. */
 static int check_config(const char *path)
 {
 	struct runconf *rc = runconf_load(path);
 
 	if (!rc)
 		return 1;
+	portcheck_warn(rc->cfg);
 	runconf_free(rc);
 	printf("%s: ok\n", path);
 	return 0;
@@ -50,12 +54,17 @@ static int check_config(const char *path)
 
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
 	const char *path = NULL;
 	int check = 0, daemonize = 0, opt;
 
 	signal(SIGPIPE, SIG_IGN);
 	opterr = 0;
-	while ((opt = getopt(argc, argv, "f:tdVh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:tdVh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			path = optarg;
@@ -75,8 +84,11 @@ int main(int argc, char **argv)
 		default:
 			if (optopt == 'f')
 				fprintf(stderr, "superd: -f needs a file name\n");
-			else
+			else if (optopt)
 				fprintf(stderr, "superd: unknown option -%c\n", optopt);
+			else
+				fprintf(stderr, "superd: unknown option %s\n",
+				        argv[optind - 1]);
 			usage(stderr);
 			return 2;
 		}

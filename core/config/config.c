@@ -15,6 +15,7 @@
 
 #include "config_check.h"
 #include "diag.h"
+#include "suggest.h"
 
 /* Service keys, in the order they are applied (protocol before listen). */
 enum svc_key {
@@ -307,6 +308,7 @@ static void svc_apply_map(struct conf_build *b, struct service_conf *sc,
                           const struct superd_opt *proto, const char *prefix,
                           int *bad)
 {
+	char hint[160];
 	unsigned before;
 
 	if (proto && svc_apply(b, sc, K_PROTOCOL, proto, prefix) < 0 && bad)
@@ -315,8 +317,10 @@ static void svc_apply_map(struct conf_build *b, struct service_conf *sc,
 		int k = svc_key_index(map->keys[i]->str);
 
 		if (k < 0) {
-			conf_error(map->keys[i], prefix, NULL, "unknown key '%.100s'",
-			           map->keys[i]->str);
+			conf_error(map->keys[i], prefix, NULL, "unknown key '%.100s'%s",
+			           map->keys[i]->str,
+			           conf_suggest(map->keys[i]->str, service_keys, 1,
+			                        hint, sizeof(hint)));
 			continue;
 		}
 		if (k == K_PROTOCOL)
@@ -479,7 +483,7 @@ static void config_check(struct conf_build *b, const struct superd_opt *root)
 	static const char *const top[] = { "global", "defaults", "services", NULL };
 	const struct superd_opt *services;
 	struct defaults d;
-	char what[64];
+	char what[64], hint[160];
 
 	if (root->kind != SUPERD_OPT_MAP) {
 		diag_at(root, "expected a mapping with global, defaults and "
@@ -493,8 +497,10 @@ static void config_check(struct conf_build *b, const struct superd_opt *root)
 		while (top[k] && strcmp(top[k], root->keys[i]->str) != 0)
 			k++;
 		if (!top[k])
-			conf_error(root->keys[i], "", NULL, "unknown key '%.100s'",
-			           root->keys[i]->str);
+			conf_error(root->keys[i], "", NULL, "unknown key '%.100s'%s",
+			           root->keys[i]->str,
+			           conf_suggest(root->keys[i]->str, top, 1, hint,
+			                        sizeof(hint)));
 	}
 	conf_global(b, conftree_get(root, "global"));
 	defaults_check(b, conftree_get(root, "defaults"), &d);

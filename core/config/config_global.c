@@ -15,6 +15,7 @@
 
 #include "config_check.h"
 #include "diag.h"
+#include "suggest.h"
 
 #define GLOBAL_MAX_WORKERS 256
 /* Default and largest stop_timeout / shutdown_delay, in seconds. */
@@ -172,7 +173,7 @@ void conf_global(struct conf_build *b, const struct superd_opt *g)
 		"user", "group", "module_path", "max_connections", "workers",
 		"event_backend", "log_format", "shutdown_delay", "stop_timeout",
 		NULL };
-	char what[64];
+	char what[64], hint[160];
 
 	global_defaults(&b->cfg->global);
 	if (!g || conftree_is_null(g))
@@ -189,7 +190,8 @@ void conf_global(struct conf_build *b, const struct superd_opt *g)
 		while (keys[k] && strcmp(keys[k], key) != 0)
 			k++;
 		if (!keys[k]) {
-			conf_error(g->keys[i], "global: ", NULL, "unknown key '%.100s'", key);
+			conf_error(g->keys[i], "global: ", NULL, "unknown key '%.100s'%s",
+			           key, conf_suggest(key, keys, 1, hint, sizeof(hint)));
 			continue;
 		}
 		global_key(b, key, g->items[i]);

@@ -116,3 +116,25 @@ void diag_pos(const char *file, unsigned line, unsigned col, const char *fmt, ..
 	diag_emit(file, line, col, fmt, ap);
 	va_end(ap);
 }
+
+void diag_warn_at(const struct superd_opt *at, const char *fmt, ...)
+{
+	char buf[DIAG_LINE_MAX];
+	va_list ap;
+	int used;
+
+	if (at && at->line > 0)
+		used = snprintf(buf, sizeof(buf), "%s:%u:%u: warning: ", at->file,
+		                at->line, at->col);
+	else
+		used = snprintf(buf, sizeof(buf), "%s: warning: ",
+		                at && at->file ? at->file : "superd");
+	if (used < 0)
+		used = 0;
+	va_start(ap, fmt);
+	if ((size_t)used < sizeof(buf))
+		vsnprintf(buf + used, sizeof(buf) - (size_t)used, fmt, ap);
+	va_end(ap);
+	diag_sanitise(buf);
+	(diag_sink ? diag_sink : diag_to_stderr)(buf);
+}

@@ -27,6 +27,12 @@ void diag_pos(const char *file, unsigned line, unsigned col, const char *fmt, ..
 void diag_vat(const struct superd_opt *at, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 /**
+ * A warning at node's position: "FILE:LINE:COLUMN: warning: message".  Not
+ * counted as an error (the file is still good), never cut by the limit.
+ */
+void diag_warn_at(const struct superd_opt *at, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/**
  * Start a run (one configuration check): past limit errors in this run,
  * the rest are counted but not printed, after one line saying so, so a
  * file with a million mistakes cannot flood the terminal or the log.

@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "options.h"
 #include "runconf.h"
+#include "suggest.h"
 
 int opt_kind(const superd_opt *o)
 {
@@ -73,7 +74,7 @@ void opt_error(superd_service *svc, const superd_opt *o, const char *fmt, ...)
 int opt_check_keys(superd_service *svc, const superd_opt *map,
                    const char *const *allowed)
 {
-	char what[64];
+	char what[64], hint[160];
 
 	if (!map)
 		return 0;
@@ -88,8 +89,10 @@ int opt_check_keys(superd_service *svc, const superd_opt *map,
 		while (allowed && allowed[j] && strcmp(allowed[j], map->keys[i]->str))
 			j++;
 		if (!allowed || !allowed[j]) {
-			opt_error(svc, map->keys[i], "unknown option '%.100s'",
-			          map->keys[i]->str);
+			opt_error(svc, map->keys[i], "unknown option '%.100s'%s",
+			          map->keys[i]->str,
+			          conf_suggest(map->keys[i]->str, allowed, 0, hint,
+			                       sizeof(hint)));
 			return -1;
 		}
 	}

@@ -2,7 +2,8 @@
 # sockets shared across reloads, and systemd socket activation (LISTEN_FDS),
 # with their unit and integration tests.
 libsuperdcore_la_SOURCES += core/net/addr.c core/net/addr_unique.c \
-	core/net/listener.c core/net/listener.h core/net/sockact.c core/net/sockact.h
+	core/net/listener.c core/net/listener.h core/net/sockact.c core/net/sockact.h \
+	core/net/portcheck.c core/net/portcheck.h
 
 check_PROGRAMS += tests/unit/test_addr tests/unit/test_listener tests/unit/test_sockact
 TESTS += tests/unit/test_addr tests/unit/test_listener tests/unit/test_sockact

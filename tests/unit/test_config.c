@@ -17,6 +17,7 @@
 #include "../../core/config/conf.h"
 #include "conftree.h"
 #include "diag.h"
+#include "suggest.h"
 
 #define MAX_LINES 64
 
@@ -198,7 +199,7 @@ START_TEST(top_level_errors)
 	    "services at the top, got a list", NULL);
 	bad("plain\n", "t.yaml:1:1: expected a mapping with global, defaults and "
 	    "services at the top, got 'plain'", NULL);
-	bad("servces:\n  a: 1\n", "t.yaml:1:1: unknown key 'servces'",
+	bad("servces:\n  a: 1\n", "t.yaml:1:1: unknown key 'servces' (did you mean 'services'?)",
 	    "t.yaml:1:1: missing required key 'services'", NULL);
 	bad("global: {}\n", "t.yaml:1:1: missing required key 'services'", NULL);
 	bad("services:\n", "t.yaml:1:1: services: expected a mapping of services "
@@ -216,7 +217,7 @@ END_TEST
 START_TEST(service_unknown_key)
 {
 	bad(SVC "    listen: 7\n    listne: 8\n    timeout: 1\n",
-	    "t.yaml:5:5: service 's': unknown key 'listne'", NULL);
+	    "t.yaml:5:5: service 's': unknown key 'listne' (did you mean 'listen'?)", NULL);
 }
 END_TEST
 
@@ -392,7 +393,7 @@ START_TEST(defaults_errors_point_at_defaults_once)
 	    "  a:\n    module: m\n    listen: 7\n"
 	    "  b:\n    module: m\n    listen: 8\n",
 	    "t.yaml:2:12: defaults: timeout: expected a whole number, got 'soon'",
-	    "t.yaml:3:3: defaults: unknown key 'modul'", NULL);
+	    "t.yaml:3:3: defaults: unknown key 'modul' (did you mean 'module'?)", NULL);
 }
 END_TEST
 
@@ -671,6 +672,28 @@ START_TEST(fuzz_config_never_crashes)
 }
 END_TEST
 
+START_TEST(suggest_nearest_key_or_xinetd_name)
+{
+	static const char *const keys[] = { "per_source", "rate", "argv",
+		"max_connections", NULL };
+	char buf[160];
+
+	ck_assert_uint_eq(conf_edit_distance("agrv", "argv"), 1);
+	ck_assert_uint_eq(conf_edit_distance("", "abc"), 3);
+	ck_assert_uint_eq(conf_edit_distance("kitten", "sitting"), 3);
+	ck_assert_str_eq(conf_suggest("per_sorce", keys, 1, buf, sizeof(buf)),
+	                 " (did you mean 'per_source'?)");
+	ck_assert_str_eq(conf_suggest("agrv", keys, 0, buf, sizeof(buf)),
+	                 " (did you mean 'argv'?)");
+	ck_assert_str_eq(conf_suggest("flavour", keys, 1, buf, sizeof(buf)), "");
+	ck_assert_str_eq(conf_suggest("cps", keys, 1, buf, sizeof(buf)),
+	                 " (xinetd's cps; superd has 'rate')");
+	/* a module's options: xinetd names are not looked up */
+	ck_assert_str_eq(conf_suggest("cps", keys, 0, buf, sizeof(buf)), "");
+	ck_assert_str_eq(conf_suggest("x", NULL, 0, buf, sizeof(buf)), "");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -707,6 +730,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, load_errors_name_the_file);
 	tcase_add_test(tc, diag_count_is_relative);
 	tcase_add_test(tc, error_flood_is_cut_short);
+	tcase_add_test(tc, suggest_nearest_key_or_xinetd_name);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(slow, setup, teardown);

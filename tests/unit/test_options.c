@@ -275,7 +275,7 @@ START_TEST(check_keys_first_unknown)
 
 	ck_assert_int_eq(opt_check_keys(&svc, opts("options:\n  root: /\n  idnex: x\n"
 	                                          "  other: y\n"), allowed), -1);
-	expect_line("t.yaml:3:3: service web: unknown option 'idnex'");
+	expect_line("t.yaml:3:3: service web: unknown option 'idnex' (did you mean 'index'?)");
 }
 END_TEST
 
