@@ -57,6 +57,11 @@ struct global_conf {
 	int log_json;               /**< log_format: json (default text) */
 	unsigned shutdown_delay;    /**< seconds still accepting after SIGTERM */
 	unsigned stop_timeout;      /**< grace seconds for the drain; default 10 */
+	char **include;             /**< `include:` glob patterns, absolute */
+	const struct superd_opt **include_at; /**< where each was written */
+	size_t ninclude;
+	int watch;                  /**< `watch:` reload when a read file or an
+	                                 include directory changes */
 };
 
 /** A whole checked configuration. */
@@ -67,6 +72,11 @@ struct config {
 	struct global_conf global;
 	struct service_conf *services;
 	size_t nservices;
+	struct superd_opt **more;   /**< trees of the included files (owned) */
+	size_t nmore;
+	char **files;               /**< every file read: the main one first,
+	                                 then the included ones, in order */
+	size_t nfiles;
 };
 
 /**

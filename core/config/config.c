@@ -426,28 +426,94 @@ static void service_build(struct conf_build *b, const struct defaults *d,
 	}
 }
 
-/* services: a non-empty mapping of name -> service. */
+/* The key node of a top-level key, for errors about its value. */
+static const struct superd_opt *top_key(const struct superd_opt *root,
+                                        const char *key)
+{
+	for (size_t i = 0; i < root->n; i++)
+		if (strcmp(root->keys[i]->str, key) == 0)
+			return root->keys[i];
+	return root;
+}
+
+/* The service named like sc, built before it, or NULL. */
+static const struct service_conf *service_seen(const struct config *cfg,
+                                               const struct superd_opt *name)
+{
+	for (size_t i = 0; i < cfg->nservices; i++)
+		if (cfg->services[i].name_at &&
+		    strcmp(cfg->services[i].name_at->str, name->str) == 0)
+			return &cfg->services[i];
+	return NULL;
+}
+
+/* Every services: mapping (the main file's, then the included files'):
+ * name -> service; a name defined twice names both places. */
 static void services_build(struct conf_build *b, const struct defaults *d,
-                           const struct superd_opt *s, const struct superd_opt *key)
+                           const struct superd_opt *const *maps, size_t nmaps)
 {
 	struct config *cfg = b->cfg;
+	size_t total = 0;
+
+	for (size_t m = 0; m < nmaps; m++)
+		total += maps[m]->n;
+	cfg->services = calloc(total ? total : 1, sizeof(*cfg->services));
+	if (!cfg->services) {
+		diag_pos(cfg->path, 0, 0, "out of memory");
+		return;
+	}
+	for (size_t m = 0; m < nmaps; m++) {
+		const struct superd_opt *s = maps[m];
+
+		for (size_t i = 0; i < s->n; i++) {
+			const struct service_conf *first = service_seen(cfg, s->keys[i]);
+
+			if (first) {
+				conf_error(s->keys[i], "", NULL, "service '%.100s' is "
+				           "defined twice: here and at %s:%u:%u",
+				           s->keys[i]->str, first->name_at->file,
+				           first->name_at->line, first->name_at->col);
+				continue;
+			}
+			service_build(b, d, s->keys[i], s->items[i],
+			              &cfg->services[cfg->nservices++]);
+		}
+	}
+}
+
+/* The main file's services: (optional when it includes files); with the
+ * included ones, at least one service in all. */
+static void services_all(struct conf_build *b, const struct defaults *d,
+                         const struct superd_opt *root)
+{
+	const struct superd_opt *s = conftree_get(root, "services");
+	const struct superd_opt *key = top_key(root, "services");
+	const struct superd_opt **maps = calloc(1, sizeof(*maps));
+	int includes = b->cfg->global.ninclude > 0;
+	size_t nmaps = 0, before;
 	char what[64];
 
-	if (s->kind != SUPERD_OPT_MAP || s->n == 0) {
+	if (!maps) {
+		diag_at(root, "out of memory");
+		return;
+	}
+	if (!s && !includes) {
+		diag_at(root, "missing required key 'services'");
+	} else if (s && s->kind == SUPERD_OPT_MAP && (s->n > 0 || includes)) {
+		maps[nmaps++] = s;
+	} else if (s && !(includes && conftree_is_null(s))) {
 		conf_error(s->kind == SUPERD_OPT_MAP || conftree_is_null(s) ? key : s,
 		           "", "services", "expected a mapping of services "
 		           "(name: settings) with at least one, got %s",
 		           s->kind == SUPERD_OPT_MAP ? "an empty mapping"
 		           : conftree_what(s, what, sizeof(what)));
-		return;
 	}
-	cfg->services = calloc(s->n, sizeof(*cfg->services));
-	if (!cfg->services) {
-		conf_error(s, "", "services", "out of memory");
-		return;
-	}
-	for (size_t i = 0; i < s->n; i++, cfg->nservices++)
-		service_build(b, d, s->keys[i], s->items[i], &cfg->services[i]);
+	before = diag_count();
+	conf_includes(b, &maps, &nmaps);
+	services_build(b, d, maps, nmaps);
+	if (includes && b->cfg->nservices == 0 && diag_count() == before)
+		diag_at(key, "no services: none here nor in the included files");
+	free(maps);
 }
 
 /* Addresses must be unique among the services that will be started. */
@@ -467,21 +533,10 @@ static void services_check_unique(const struct config *cfg)
 	free(on);
 }
 
-/* The key node of a top-level key, for errors about its value. */
-static const struct superd_opt *top_key(const struct superd_opt *root,
-                                        const char *key)
-{
-	for (size_t i = 0; i < root->n; i++)
-		if (strcmp(root->keys[i]->str, key) == 0)
-			return root->keys[i];
-	return root;
-}
-
 /* Check the whole tree; fills b->cfg, reporting every problem. */
 static void config_check(struct conf_build *b, const struct superd_opt *root)
 {
 	static const char *const top[] = { "global", "defaults", "services", NULL };
-	const struct superd_opt *services;
 	struct defaults d;
 	char what[64], hint[160];
 
@@ -504,12 +559,7 @@ static void config_check(struct conf_build *b, const struct superd_opt *root)
 	}
 	conf_global(b, conftree_get(root, "global"));
 	defaults_check(b, conftree_get(root, "defaults"), &d);
-	services = conftree_get(root, "services");
-	if (!services) {
-		diag_at(root, "missing required key 'services'");
-		return;
-	}
-	services_build(b, &d, services, top_key(root, "services"));
+	services_all(b, &d, root);
 	services_check_unique(b->cfg);
 }
 
@@ -546,7 +596,10 @@ static struct config *config_build(const char *path, struct superd_opt *tree)
 	cfg->tree = tree;
 	cfg->path = strdup(path);
 	cfg->dir = config_dir(path);
-	if (!cfg->path || !cfg->dir) {
+	cfg->files = calloc(1, sizeof(*cfg->files));
+	if (cfg->files && cfg->path)
+		cfg->files[cfg->nfiles++] = strdup(path);
+	if (!cfg->path || !cfg->dir || !cfg->files || !cfg->files[0]) {
 		diag_pos(path, 0, 0, "out of memory");
 		goto fail;
 	}
@@ -590,6 +643,16 @@ void config_free(struct config *cfg)
 		free(g->module_path[i]);
 	free(g->module_path);
 	free(g->event_backend);
+	for (size_t i = 0; i < g->ninclude; i++)
+		free(g->include[i]);
+	free(g->include);
+	free(g->include_at);
+	for (size_t i = 0; i < cfg->nmore; i++)
+		conftree_free(cfg->more[i]);
+	free(cfg->more);
+	for (size_t i = 0; i < cfg->nfiles; i++)
+		free(cfg->files[i]);
+	free(cfg->files);
 	conftree_free(cfg->tree);
 	free(cfg->path);
 	free(cfg->dir);

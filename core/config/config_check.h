@@ -37,6 +37,12 @@ int conf_word(const struct superd_opt *at, const char *prefix, const char *key,
 /** A path; a relative one is taken from the config's dir.  0 or -1. */
 int conf_path(const struct conf_build *b, const struct superd_opt *at,
               const char *prefix, const char *key, char **out);
+/**
+ * Read the files `global: include` names (cfg->global.include); append
+ * each one's `services:` mapping to *maps and its tree to cfg->more.
+ */
+void conf_includes(struct conf_build *b, const struct superd_opt ***maps,
+                   size_t *nmaps);
 /** Check and fill cfg->global from the `global:` node (may be NULL). */
 void conf_global(struct conf_build *b, const struct superd_opt *g);
 

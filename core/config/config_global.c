@@ -119,6 +119,34 @@ static void global_module_path(struct conf_build *b, const struct superd_opt *v)
 	}
 }
 
+/* include: one glob pattern or a list; relative ones from the config dir. */
+static void global_include(struct conf_build *b, const struct superd_opt *v)
+{
+	struct global_conf *g = &b->cfg->global;
+	size_t n = v->kind == SUPERD_OPT_SEQ ? v->n : 1;
+
+	if (v->kind == SUPERD_OPT_MAP) {
+		conf_error(v, "global: ", "include",
+		           "expected a file pattern or a list of them, got a mapping");
+		return;
+	}
+	if (conftree_is_null(v))
+		return;
+	g->include = calloc(n ? n : 1, sizeof(*g->include));
+	g->include_at = calloc(n ? n : 1, sizeof(*g->include_at));
+	if (!g->include || !g->include_at) {
+		conf_error(v, "global: ", "include", "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct superd_opt *item = v->kind == SUPERD_OPT_SEQ ? v->items[i] : v;
+
+		if (conf_path(b, item, "global: ", "include",
+		              &g->include[g->ninclude]) == 0)
+			g->include_at[g->ninclude++] = item;
+	}
+}
+
 /* Apply one global key's value. */
 static void global_key(struct conf_build *b, const char *key,
                        const struct superd_opt *v)
@@ -149,6 +177,10 @@ static void global_key(struct conf_build *b, const char *key,
 	} else if (strcmp(key, "workers") == 0) {
 		if (conf_uint(v, "global: ", key, 1, GLOBAL_MAX_WORKERS, &u) == 0)
 			g->workers = (unsigned)u;
+	} else if (strcmp(key, "include") == 0) {
+		global_include(b, v);
+	} else if (strcmp(key, "watch") == 0) {
+		conf_bool(v, "global: ", key, &g->watch);
 	} else if (strcmp(key, "event_backend") == 0) {
 		if (conf_word(v, "global: ", key, backends, &w) == 0) {
 			g->event_backend = strdup(backends[w]);
@@ -172,7 +204,7 @@ void conf_global(struct conf_build *b, const struct superd_opt *g)
 	static const char *const keys[] = { "log", "log_level", "pid_file",
 		"user", "group", "module_path", "max_connections", "workers",
 		"event_backend", "log_format", "shutdown_delay", "stop_timeout",
-		NULL };
+		"include", "watch", NULL };
 	char what[64], hint[160];
 
 	global_defaults(&b->cfg->global);

@@ -2,7 +2,7 @@
 # option accessors, checked configuration) and its unit tests.
 libsuperdcore_la_SOURCES += core/config/conftree.c core/config/diag.c \
 	core/config/options.c core/config/config.c core/config/config_global.c \
-	core/config/suggest.c core/config/suggest.h \
+	core/config/suggest.c core/config/suggest.h core/config/config_include.c \
 	core/config/config_check.h
 
 config_unit_tests = tests/unit/test_conftree tests/unit/test_options \
@@ -22,3 +22,5 @@ tests_unit_test_config_LDADD = $(unit_ldadd)
 # Integration: what -t tells beyond errors (suggestions, port warnings).
 TESTS += tests/integration/test_check_hints.py
 EXTRA_DIST += tests/integration/test_check_hints.py
+TESTS += tests/integration/test_include.py
+EXTRA_DIST += tests/integration/test_include.py

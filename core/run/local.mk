@@ -9,7 +9,8 @@ libsuperdcore_la_SOURCES += core/run/loader.c core/run/loader.h \
 	core/run/child.c core/run/child_exec.c core/run/child.h \
 	core/run/spawn_spec.c core/run/spawn_spec.h \
 	core/run/worker.c core/run/worker.h core/run/master.c core/run/master.h \
-	core/run/daemon.c core/run/daemon.h core/run/sdnotify.c core/run/sdnotify.h
+	core/run/daemon.c core/run/daemon.h core/run/sdnotify.c core/run/sdnotify.h \
+	core/run/watch.c core/run/watch.h
 
 # Loader tests: tiny modules, good and broken, built as real shared objects.
 tmod_ldflags = -module -avoid-version -shared -no-undefined \

@@ -25,6 +25,7 @@
 #include "proc.h"
 #include "sdnotify.h"
 #include "sockact.h"
+#include "watch.h"
 #include "worker.h"
 
 struct gen;
@@ -69,6 +70,7 @@ static struct {
 	struct loop_timer *delay;   /**< shutdown_delay running: its end */
 	unsigned stop_timeout;      /**< seconds of drain once stopping */
 	int daemonize;              /**< -d: stderr logging goes to syslog */
+	struct cfgwatch *watch;     /**< global: watch */
 } ms;
 
 static void spawn_worker(struct wslot *s);
@@ -370,6 +372,8 @@ static void master_reload(void)
 	log_msg(SUPERD_LOG_INFO, NULL, "reloaded %s: %zu services", ms.path,
 	        rc->nsvcs);
 done:
+	if (ms.cur)
+		cfgwatch_set(ms.watch, ms.cur->rc->cfg);
 	sdnotify_send("READY=1");
 }
 
@@ -417,6 +421,7 @@ static void master_stop(int signo)
 	ms.stopping = 1;
 	if (ms.access)
 		access_shared_set_stopping(ms.access);
+	cfgwatch_set(ms.watch, NULL);
 	sdnotify_send("STOPPING=1");
 	ms.stop_timeout = gc ? gc->stop_timeout : WORKER_STOP_GRACE_MS / 1000;
 	if (gc && gc->shutdown_delay) {
@@ -433,6 +438,17 @@ static void master_stop(int signo)
 	log_msg(SUPERD_LOG_INFO, NULL, "stopping (%s): draining (at most %u s)",
 	        strsignal(signo), ms.stop_timeout);
 	master_drain();
+}
+
+/* global: watch saw a change: reload as SIGHUP does. */
+static void master_watch_fired(struct loop *l, void *arg)
+{
+	(void)l;
+	(void)arg;
+	if (ms.stopping)
+		return;
+	log_msg(SUPERD_LOG_INFO, NULL, "a configuration file changed");
+	master_reload();
 }
 
 /* Tell every running worker about signo. */
@@ -485,6 +501,11 @@ static int master_setup(struct runconf *rc, int daemonize)
 		log_errno(NULL, "loop_new", errno);
 		return -1;
 	}
+	ms.watch = cfgwatch_new(ms.loop, master_watch_fired, NULL);
+	if (!ms.watch) {
+		log_errno(NULL, "cfgwatch_new", errno);
+		return -1;
+	}
 	sockact_init();
 	if (runconf_bind(rc, NULL) < 0)
 		return -1;
@@ -532,6 +553,7 @@ int master_run(const char *path, int daemonize)
 	if (!ms.cur)
 		goto free_rc;
 	rc = NULL;
+	cfgwatch_set(ms.watch, ms.cur->rc->cfg);
 	log_msg(SUPERD_LOG_INFO, NULL, "started: %zu services, %u workers, %s backend",
 	        ms.cur->rc->nsvcs, ms.cur->nslots, loop_backend_name(ms.loop));
 	sdnotify_send("READY=1");
@@ -550,6 +572,7 @@ free_rc:
 		gen_maybe_free(g);
 	}
 	pidfile_remove();
+	cfgwatch_free(ms.watch);
 	if (ms.access)
 		access_shared_free(ms.access);
 	if (ms.loop)

@@ -542,6 +542,8 @@ def to_yaml(tree):
 
 
 def write_file(path, text, mode=None):
+    """Write text to path (its directory made if missing); returns path."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "w") as f:
         f.write(text)
     if mode is not None:
