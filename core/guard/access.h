@@ -112,6 +112,28 @@ const char *access_verdict_text(enum access_verdict v);
  */
 void access_log_flush(struct access_svc *a, uint64_t now_ms);
 
+/** Why a datagram was dropped, as the UDP summary counts it. */
+enum dgram_drop {
+	DGRAM_DROP_ACL,     /**< allow/deny */
+	DGRAM_DROP_GUARD,   /**< reflection guard */
+	DGRAM_DROP_RATE,    /**< rate or rate_per_source */
+	DGRAM_DROP_REASONS
+};
+
+/**
+ * Count one datagram for the service's UDP summary: v is its verdict
+ * (ACCESS_OK: handed to the module, which sent replies datagrams back).
+ */
+void access_dgram_count(struct access_svc *a, enum access_verdict v,
+                        unsigned replies);
+/**
+ * Log the service's UDP summary (info: datagrams, replies, drops by
+ * reason) when DGRAM_SUMMARY_MS have passed since the last one, or now
+ * with force (at stop); the counts restart.  Across all workers, one line
+ * per period; none when nothing was received.
+ */
+void access_dgram_summary(struct access_svc *a, uint64_t now_ms, int force);
+
 /** Open connections now, whole server / one service (tests, status). */
 unsigned long access_count_global(const struct access_shared *sh);
 unsigned long access_count_service(const struct access_svc *a);

@@ -21,6 +21,7 @@
 #define BURST_GAP_MS 1000     /* a burst of refusals ends after this quiet time */
 #define SUMMARY_EVERY_MS 10000 /* while a burst lasts, one summary this often */
 #define NVERDICTS (ACCESS_REFLECTION + 1)
+#define DGRAM_SUMMARY_MS 60000 /* one UDP summary line per service this often */
 #define LEDGERS 256           /* processes admitting at once (workers) */
 #define LEDGER_SRC_PAGE 2048u /* src entries per 4 KiB page (src_pages bit) */
 _Static_assert(SOURCE_ENTRIES / LEDGER_SRC_PAGE <= 32, "src_pages has 32 bits");
@@ -37,6 +38,14 @@ struct refusal_log {
 	_Atomic uint64_t suppressed; /**< refusals counted, not logged yet */
 };
 
+/** A service's UDP counts since its last summary line (access_dgram.c). */
+struct dgram_stats {
+	_Atomic uint64_t summary_ms; /**< last summary (0: counting not begun) */
+	_Atomic uint64_t received;   /**< datagrams, dropped ones included */
+	_Atomic uint64_t replies;    /**< reply datagrams sent */
+	_Atomic uint64_t dropped[DGRAM_DROP_REASONS]; /**< by enum dgram_drop */
+};
+
 /** A service's shared state, found by name. */
 struct svc_slot {
 	uint32_t refs;           /**< access_svc objects bound to it (master) */
@@ -44,6 +53,7 @@ struct svc_slot {
 	_Atomic uint64_t conns;  /**< open connections */
 	_Atomic uint64_t tat_us; /**< GCRA state of `rate` */
 	struct refusal_log log[NVERDICTS];
+	struct dgram_stats udp;  /**< for the once-a-minute UDP summary */
 };
 
 /**

@@ -1,7 +1,7 @@
 # core/guard/: access controls (allow/deny, limits, rates, the UDP
 # reflection guard) and privileges (dropping root, RLIMIT_NOFILE), with
 # their unit and integration tests.
-libsuperdcore_la_SOURCES += core/guard/access.c core/guard/access_shared.c \
+libsuperdcore_la_SOURCES += core/guard/access.c core/guard/access_dgram.c core/guard/access_shared.c \
 	core/guard/access_priv.h core/guard/access.h core/guard/privs.c \
 	core/guard/privs_ids.c core/guard/privs.h
 
@@ -18,3 +18,7 @@ controls_integration_tests = tests/integration/test_controls.py \
 	tests/integration/test_controls_privs.py
 TESTS += $(controls_integration_tests)
 EXTRA_DIST += $(controls_integration_tests)
+
+# Integration: UDP datagram lines and summaries, refusal wording.
+TESTS += tests/integration/test_udp_logs.py
+EXTRA_DIST += tests/integration/test_udp_logs.py

@@ -32,6 +32,8 @@ struct dgram_ctx {
 	int family;                     /**< 0: no packet info to send back */
 	struct in_pktinfo pi4;
 	struct in6_pktinfo pi6;
+	unsigned replies;               /**< sent for this datagram */
+	size_t out;                     /**< bytes sent back */
 };
 
 /* Pick up the packet info (local address) from the control messages. */
@@ -91,12 +93,23 @@ static void dgram_dispatch(struct loop *l, struct svc_listen *sl,
 		enum access_verdict v = access_datagram(svc->access, from, now);
 
 		if (v != ACCESS_OK) {
+			access_dgram_count(svc->access, v, 0);
 			access_log_refusal(svc->access, v, from, now);
 			return;
 		}
 	}
 	conn_fill_peer_text(peer);
 	svc->module->on_datagram(svc->instance, &d);
+	if (svc->access)
+		access_dgram_count(svc->access, ACCESS_OK, ctx->replies);
+	if (log_get_level() >= SUPERD_LOG_DEBUG) {
+		char text[INET6_ADDRSTRLEN + 16];
+
+		conn_format_addr(from, text, sizeof(text));
+		log_msg(SUPERD_LOG_DEBUG, svc->name, "%s datagram, in %zu, out %zu "
+		        "(%u %s)", text, len, ctx->out, ctx->replies,
+		        ctx->replies == 1 ? "reply" : "replies");
+	}
 }
 
 /* Receive one datagram: 1 handled, 0 nothing left, -1 error (logged). */
@@ -185,7 +198,7 @@ static void add_pktinfo(struct msghdr *mh, const struct dgram_ctx *ctx,
 /* host->reply: one datagram back to the sender. */
 int dgram_reply(const struct superd_datagram *d, const void *buf, size_t len)
 {
-	const struct dgram_ctx *ctx = d->reserved;
+	struct dgram_ctx *ctx = d->reserved;
 	union { struct cmsghdr align; char b[128]; } control;
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	struct msghdr mh = {
@@ -205,5 +218,7 @@ int dgram_reply(const struct superd_datagram *d, const void *buf, size_t len)
 			log_errno(ctx->service, "sendmsg", errno);
 		return -1;
 	}
+	ctx->replies++;
+	ctx->out += (size_t)n;
 	return 0;
 }

@@ -330,6 +330,16 @@ static void apply_globals(const struct config *cfg, const struct config *old)
 	access_shared_set_global(ms.access, cfg->global.max_connections);
 }
 
+/* Services that run: the start-up and reload lines count only these. */
+static size_t enabled_services(const struct runconf *rc)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rc->nsvcs; i++)
+		n += rc->svcs[i].conf->enabled != 0;
+	return n;
+}
+
 /* SIGHUP: load the file again; a good one replaces the running one. */
 static void master_reload(void)
 {
@@ -370,7 +380,7 @@ static void master_reload(void)
 	}
 	ms.cur = g;
 	log_msg(SUPERD_LOG_INFO, NULL, "reloaded %s: %zu services", ms.path,
-	        rc->nsvcs);
+	        enabled_services(rc));
 done:
 	if (ms.cur)
 		cfgwatch_set(ms.watch, ms.cur->rc->cfg);
@@ -555,7 +565,7 @@ int master_run(const char *path, int daemonize)
 	rc = NULL;
 	cfgwatch_set(ms.watch, ms.cur->rc->cfg);
 	log_msg(SUPERD_LOG_INFO, NULL, "started: %zu services, %u workers, %s backend",
-	        ms.cur->rc->nsvcs, ms.cur->nslots, loop_backend_name(ms.loop));
+	        enabled_services(ms.cur->rc), ms.cur->nslots, loop_backend_name(ms.loop));
 	sdnotify_send("READY=1");
 	if (loop_run(ms.loop) < 0)
 		log_errno(NULL, "event loop", errno);

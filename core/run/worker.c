@@ -186,7 +186,19 @@ static int watch_listeners(void)
 	return 0;
 }
 
-/* Once a second: report refusal bursts that have ended. */
+/* Each UDP service's summary line, when due (force: now, at stop). */
+static void udp_summaries(uint64_t now, int force)
+{
+	for (size_t i = 0; i < wk.rc->nsvcs; i++) {
+		const struct superd_service *svc = &wk.rc->svcs[i];
+
+		if (svc->access && (svc->conf->protocols & SUPERD_PROTO_UDP))
+			access_dgram_summary(svc->access, now, force);
+	}
+}
+
+/* Once a second: report refusal bursts that have ended, and the UDP
+ * summaries that are due. */
 static void refusals_flush(struct loop *l, void *arg)
 {
 	uint64_t now = loop_now(l);
@@ -194,6 +206,7 @@ static void refusals_flush(struct loop *l, void *arg)
 	for (size_t i = 0; i < wk.rc->nsvcs; i++)
 		if (wk.rc->svcs[i].access)
 			access_log_flush(wk.rc->svcs[i].access, now);
+	udp_summaries(now, 0);
 	if (!loop_timer_add(l, REFUSAL_FLUSH_MS, refusals_flush, NULL))
 		log_errno(NULL, "loop_timer_add", errno);
 }
@@ -258,6 +271,7 @@ static void on_signal(struct loop *l, int signo, void *arg)
 		worker_stop(WORKER_RELOAD_GRACE_MS);
 		break;
 	default:
+		udp_summaries(loop_now(l), 1);
 		worker_stop(wk.rc->cfg->global.stop_timeout * 1000);
 		break;
 	}

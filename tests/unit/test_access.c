@@ -663,6 +663,51 @@ START_TEST(refusal_log_suppressed)
 }
 END_TEST
 
+START_TEST(udp_summary_once_a_minute)
+{
+	char path[] = "/tmp/test_access_udp.XXXXXX";
+	int fd = mkstemp(path);
+	struct access_shared *sh = access_shared_new(0);
+	struct test_svc t;
+	struct access_svc *a = access_svc_new(sh, svc_conf(&t, "udpsvc", NULL, NULL));
+	struct access_svc *b = access_svc_new(sh, svc_conf(&t, "udpsvc", NULL, NULL));
+	uint64_t now = 100000;
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(log_open(LOG_TO_FILE, path, SUPERD_LOG_INFO), 0);
+	access_dgram_summary(a, now, 0); /* the period begins */
+	access_dgram_count(a, ACCESS_OK, 1);
+	access_dgram_count(b, ACCESS_OK, 2); /* another worker, same service */
+	access_dgram_count(a, ACCESS_OK, 0);
+	access_dgram_count(b, ACCESS_DENIED, 0);
+	access_dgram_count(a, ACCESS_REFLECTION, 0);
+	access_dgram_count(a, ACCESS_RATE_SOURCE, 0);
+	access_dgram_count(b, ACCESS_RATE, 0);
+	access_dgram_summary(a, now + 59000, 0);
+	access_dgram_summary(b, now + 59999, 0);
+	ck_assert_int_eq(log_lines_with(path, "udp:"), 0);
+	access_dgram_summary(b, now + 60000, 0);
+	access_dgram_summary(a, now + 60001, 0); /* the same period: no line */
+	ck_assert_int_eq(log_lines_with(path, "udpsvc: udp: 7 datagrams, 3 replies, "
+	                 "4 dropped (acl 1, guard 1, rate 2) in the last 60 s"), 1);
+	ck_assert_int_eq(log_lines_with(path, "udp:"), 1);
+	/* nothing received: no line; at stop, what is left comes out at once */
+	access_dgram_summary(a, now + 120000, 0);
+	ck_assert_int_eq(log_lines_with(path, "udp:"), 1);
+	access_dgram_count(a, ACCESS_OK, 1);
+	access_dgram_summary(a, now + 130000, 1);
+	access_dgram_summary(b, now + 130001, 1);
+	ck_assert_int_eq(log_lines_with(path, "1 datagrams, 1 replies, 0 dropped"), 1);
+	ck_assert_int_eq(log_lines_with(path, "udp:"), 2);
+	log_close();
+	unlink(path);
+	access_svc_free(a);
+	access_svc_free(b);
+	access_shared_free(sh);
+}
+END_TEST
+
 START_TEST(too_many_services)
 {
 	struct access_shared *sh = access_shared_new(0);
@@ -696,6 +741,7 @@ static Suite *access_suite(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, rules_allow_deny);
+	tcase_add_test(tc, udp_summary_once_a_minute);
 	tcase_add_test(tc, rules_empty_allow_is_everyone);
 	tcase_add_test(tc, limits_service_and_global);
 	tcase_add_test(tc, counts_survive_rebind_by_name);
