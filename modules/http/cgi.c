@@ -4,16 +4,20 @@
  * A job runs the script through host->spawn in its own process group, with
  * a clean environment (cgi_env.c), its directory as working directory, the
  * request body on stdin, stdout read through a watch, stderr line by line
- * into the server's log (the host does that).  Nothing blocks: every pipe is non-blocking and
- * watched.  A Content-Length body is streamed to the script; a chunked
- * one is first de-chunked into a memory file so that CONTENT_LENGTH can
- * be set (RFC 3875 §4.1.2).
+ * into the server's log (the host does that).  Nothing blocks: the
+ * output pipe is non-blocking and watched.  The script starts only once
+ * its whole request body has arrived (http.c spools it, spool.c): its
+ * stdin is that file, and CONTENT_LENGTH is exact (RFC 3875 §4.1.2).  At
+ * most cgi_max scripts run at once in a worker; past that, 503.
  *
  * cgi_timeout counts from the spawn: at expiry the process group gets
  * SIGTERM (SIGKILL 2 s later: host->spawn_stop), and the client a 504,
- * or a cut connection when the response had begun.  A job outlives its
- * connection until the child is reaped (the host reaps and calls
- * child_exited; that cannot be cancelled).
+ * or a cut connection when the response had begun.  The group is killed
+ * even when the script itself has exited by then: a job whose script left
+ * processes in its group lives on until the timeout to kill them (the
+ * host forgets a reaped child, so the job signals the group itself).  A
+ * job outlives its connection until the child is reaped (the host reaps
+ * and calls child_exited; that cannot be cancelled).
  *
  * Host calls made outside a connection callback (watches, timers) may
  * close the connection at once; on_close then detaches the job, so after
@@ -31,11 +35,9 @@
 
 #include "cgi.h"
 
-#define INBUF_MAX (64u * 1024u)  /* body bytes held for the script's stdin */
 #define OUT_HIGH (256u * 1024u)  /* stop reading the script past this */
 #define CGI_READ 65536
-
-enum body_mode { BODY_NONE, BODY_PIPE, BODY_CHUNKED };
+#define KILL_GRACE_MS 2000       /* SIGTERM to SIGKILL for leftovers */
 
 struct cgi_job {
 	struct http_instance *inst;
@@ -46,18 +48,15 @@ struct cgi_job {
 	struct hbuf env;          /* NUL-separated, until the spawn */
 	pid_t pid;                /* 0 before the spawn */
 	int exited;
-	int in_fd, out_fd;
-	superd_watch *in_w, *out_w;
+	int counted;              /* counted in inst->cgi_running */
+	int out_fd;
+	superd_watch *out_w;
 	superd_timer *timeout;
+	superd_timer *killer;     /* SIGKILL for leftovers after the script */
 	int in_cb;                /* callbacks running: do not free */
-	/* request body */
-	enum body_mode body;
-	uint64_t body_left;       /* BODY_PIPE: bytes still to come */
-	struct http_chunked ck;   /* BODY_CHUNKED */
-	int body_fd;              /* BODY_CHUNKED: the memory file */
-	int body_done;
-	struct hbuf inbuf;        /* waiting for the pipe */
-	int stdin_broken;         /* the script stopped reading stdin */
+	/* request body: the spooled file, -1 when there is none */
+	int body_fd;
+	uint64_t body_len;
 	/* response */
 	struct hbuf hdr;          /* output until the header ended */
 	struct cgi_head head;
@@ -93,23 +92,40 @@ static int set_nonblock(int fd)
 	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-/* Stop the script's whole process group: SIGTERM now, SIGKILL later. */
+/* Leftovers got SIGTERM a grace time ago: SIGKILL the group. */
+static void killer_fired(void *arg)
+{
+	struct cgi_job *job = arg;
+
+	job->killer = NULL;
+	kill(-job->pid, SIGKILL);
+	job_maybe_free(job);
+}
+
+/*
+ * Stop the script's whole process group: SIGTERM now, SIGKILL later.
+ * While the script runs the host does it.  Once it was reaped, its pid
+ * still names the group as long as a member lives (the kernel does not
+ * reuse a pid in use as a group id), so the job signals the group.
+ */
 static void job_kill(struct cgi_job *job)
 {
-	if (job->pid <= 0 || job->exited)
+	if (job->pid <= 0)
 		return;
-	job->inst->host->spawn_stop(job->pid);
+	if (!job->exited) {
+		job->inst->host->spawn_stop(job->pid);
+		return;
+	}
+	if (kill(-job->pid, SIGTERM) == 0 && !job->killer)
+		job->killer = job->inst->host->timer_add(KILL_GRACE_MS, killer_fired, job);
 }
 
 /* Close the pipes the response needs (stderr keeps going to the log). */
 static void job_close_io(struct cgi_job *job)
 {
-	watch_drop(job, &job->in_w);
 	watch_drop(job, &job->out_w);
-	fd_close(&job->in_fd);
 	fd_close(&job->out_fd);
 	fd_close(&job->body_fd);
-	hbuf_free(&job->inbuf);
 	hbuf_free(&job->hdr);
 }
 
@@ -118,7 +134,11 @@ static void job_maybe_free(struct cgi_job *job)
 {
 	const struct superd_host *h = job->inst->host;
 
-	if (job->in_cb || job->st || (job->pid > 0 && !job->exited))
+	if (job->in_cb || job->st || (job->pid > 0 && !job->exited) || job->killer)
+		return;
+	/* the script is gone but left processes in its group: keep the
+	   timeout, which kills them */
+	if (job->timeout && job->pid > 0 && kill(-job->pid, 0) == 0)
 		return;
 	job_close_io(job);
 	if (job->timeout)
@@ -139,139 +159,6 @@ static struct http_conn *job_unhook(struct cgi_job *job)
 	if (st)
 		st->cgi = NULL;
 	return st;
-}
-
-/* --- the request body, towards the script --- */
-
-/* Resume reading the client when the script can take more body. */
-static void resume_client(struct cgi_job *job)
-{
-	struct http_conn *st = job->st;
-
-	if (st && st->paused && cgi_wants_body(job)) {
-		st->paused = 0;
-		job->inst->host->pause_read(st->c, 0);
-	}
-}
-
-/* Write held body bytes to the script; close its stdin at the end. */
-static void in_flush(struct cgi_job *job)
-{
-	const struct superd_host *h = job->inst->host;
-
-	while (job->inbuf.len && !job->stdin_broken) {
-		ssize_t n = write(job->in_fd, job->inbuf.p, job->inbuf.len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			break;
-		if (n < 0) { /* EPIPE: the script does not read; drop the rest */
-			job->stdin_broken = 1;
-			break;
-		}
-		hbuf_consume(&job->inbuf, (size_t)n);
-	}
-	if (job->stdin_broken)
-		job->inbuf.len = 0;
-	if (job->in_fd >= 0 && !job->inbuf.len && (!job->body_left || job->stdin_broken)) {
-		watch_drop(job, &job->in_w);
-		fd_close(&job->in_fd);
-	} else if (job->in_w) {
-		h->watch_set(job->in_w, job->inbuf.len ? SUPERD_EV_OUT : 0);
-	}
-}
-
-/* The script's stdin takes more (watch callback). */
-static void in_writable(int fd, unsigned events, void *arg)
-{
-	struct cgi_job *job = arg;
-
-	job->in_cb++;
-	in_flush(job);
-	if (job->inbuf.len < INBUF_MAX / 2)
-		resume_client(job);
-	job->in_cb--;
-	job_maybe_free(job);
-}
-
-/* The job still wants request body bytes. */
-int cgi_wants_body(const struct cgi_job *job)
-{
-	if (job->body == BODY_PIPE)
-		return job->body_left > 0;
-	return job->body == BODY_CHUNKED && !job->body_done;
-}
-
-static int job_spawn(struct cgi_job *job);
-static void respond_fail(struct cgi_job *job, int status);
-
-/* Append decoded bytes to the memory file. */
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* A chunked body: de-chunk into the memory file, spawn at its end. */
-static size_t feed_chunked(struct cgi_job *job, const unsigned char *data,
-                           size_t len)
-{
-	char tmp[8192];
-	size_t used = 0;
-
-	while (used < len && !job->body_done) {
-		size_t k = len - used < sizeof(tmp) ? len - used : sizeof(tmp);
-		size_t out, took;
-		int rc;
-
-		memcpy(tmp, data + used, k);
-		rc = http_chunked_decode(&job->ck, tmp, k, tmp, &out, &took);
-		used += took;
-		if (out && write_all(job->body_fd, tmp, out) < 0)
-			rc = 500;
-		if (rc == 1) {
-			job->body_done = 1;
-			rc = job_spawn(job);
-		}
-		if (rc) {
-			respond_fail(job, rc);
-			return len;
-		}
-	}
-	return used;
-}
-
-/* Feed request body bytes (see http.h). */
-size_t cgi_feed(struct http_conn *st, const unsigned char *data, size_t len)
-{
-	struct cgi_job *job = st->cgi;
-	size_t n;
-
-	if (job->body == BODY_CHUNKED)
-		return feed_chunked(job, data, len);
-	n = len < job->body_left ? len : (size_t)job->body_left;
-	if (!job->stdin_broken) {
-		size_t room = INBUF_MAX - job->inbuf.len;
-
-		if (n > room)
-			n = room;
-		if (n == 0)
-			return 0;
-		hbuf_add(&job->inbuf, data, n);
-	}
-	job->body_left -= n;
-	in_flush(job);
-	return n;
 }
 
 /* --- the script's output, towards the client --- */
@@ -385,8 +272,6 @@ static void out_ended(struct cgi_job *job)
 	if (job->head.mode == CGI_OUT_CLOSE || job->head.mode == CGI_OUT_NPH)
 		job->ri.keep_alive = 0;
 	http_log(st, &job->ri, job->head.status, job->sent);
-	if (job->body == BODY_PIPE && job->body_left)
-		st->discard_left = job->body_left; /* unread body: drop it */
 	st = job_unhook(job);
 	if (!complete) {
 		job->inst->host->abort(st->c);
@@ -456,6 +341,10 @@ static void timeout_fired(void *arg)
 	if (!job->exited || job->out_fd >= 0)
 		h->log(job->inst->svc, SUPERD_LOG_WARN, "cgi %s: timed out after %u s",
 		       job->script, job->inst->cgi_timeout_ms / 1000);
+	else
+		h->log(job->inst->svc, SUPERD_LOG_WARN, "cgi %s: processes left "
+		       "behind killed after %u s", job->script,
+		       job->inst->cgi_timeout_ms / 1000);
 	job_kill(job);
 	if (job->st && !job->started) {
 		respond_fail(job, 504);
@@ -476,6 +365,9 @@ static void child_exited(pid_t pid, int status, void *arg)
 	const struct superd_host *h = job->inst->host;
 
 	job->exited = 1;
+	if (job->counted)
+		job->inst->cgi_running--;
+	job->counted = 0;
 	if (WIFEXITED(status) && WEXITSTATUS(status))
 		h->log(job->inst->svc, SUPERD_LOG_INFO, "cgi %s: exit %d",
 		       job->script, WEXITSTATUS(status));
@@ -498,10 +390,9 @@ static char **make_envp(struct cgi_job *job, char *cl, size_t clsz)
 		return NULL;
 	for (size_t k = 0; k < job->env.len; k += strlen(job->env.p + k) + 1)
 		envp[i++] = job->env.p + k;
-	if (job->body != BODY_NONE) {
+	if (job->body_fd >= 0) {
 		snprintf(cl, clsz, "CONTENT_LENGTH=%llu",
-		         (unsigned long long)(job->body == BODY_PIPE ? job->body_left
-		                                                     : job->ck.total));
+		         (unsigned long long)job->body_len);
 		envp[i++] = cl;
 	}
 	envp[i] = NULL;
@@ -557,49 +448,43 @@ static int job_watch(struct cgi_job *job)
 	const struct superd_host *h = job->inst->host;
 
 	job->out_w = h->watch_add(job->out_fd, SUPERD_EV_IN, out_readable, job);
-	if (job->in_fd >= 0)
-		job->in_w = h->watch_add(job->in_fd, 0, in_writable, job);
 	job->timeout = h->timer_add(job->inst->cgi_timeout_ms, timeout_fired, job);
-	if (!job->out_w || (job->in_fd >= 0 && !job->in_w) || !job->timeout)
+	if (!job->out_w || !job->timeout)
 		return -1;
 	return 0;
 }
 
-/* Start the script now (the body is streamed or already collected). */
+/* The script's stdin: its spooled body, else /dev/null (kept open). */
+static int job_stdin(struct cgi_job *job)
+{
+	struct http_instance *inst = job->inst;
+
+	if (job->body_fd >= 0)
+		return job->body_fd;
+	if (inst->devnull < 0)
+		inst->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return inst->devnull;
+}
+
+/* Start the script now (its body, if any, is complete). */
 static int job_spawn(struct cgi_job *job)
 {
-	int out[2] = { -1, -1 }, in[2] = { -1, -1 };
-	int stdin_fd = -1, rc = 0;
+	int out[2] = { -1, -1 };
+	int stdin_fd, rc = 0;
 	char cl[48], **envp = make_envp(job, cl, sizeof(cl));
 
-	if (!envp || pipe2(out, O_CLOEXEC) < 0)
+	if (!envp || pipe2(out, O_CLOEXEC) < 0 || (stdin_fd = job_stdin(job)) < 0)
 		goto fail_errno;
-	if (job->body == BODY_PIPE) {
-		if (pipe2(in, O_CLOEXEC) < 0)
-			goto fail_errno;
-		stdin_fd = in[0];
-	} else if (job->body == BODY_CHUNKED) {
-		if (lseek(job->body_fd, 0, SEEK_SET) < 0)
-			goto fail_errno;
-		stdin_fd = job->body_fd;
-	} else {
-		if (job->inst->devnull < 0)
-			job->inst->devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (job->inst->devnull < 0)
-			goto fail_errno;
-		stdin_fd = job->inst->devnull; /* kept open for the next one */
-	}
 	rc = spawn_process(job, stdin_fd, out[1], envp);
 	if (rc) {
 		rc = spawn_status(job, rc);
 		goto out_close;
 	}
+	job->counted = 1;
+	job->inst->cgi_running++;
 	job->out_fd = out[0];
-	job->in_fd = in[1];
-	out[0] = in[1] = -1;
+	out[0] = -1;
 	set_nonblock(job->out_fd);
-	if (job->in_fd >= 0)
-		set_nonblock(job->in_fd);
 	if (job_watch(job) < 0) {
 		job_kill(job);
 		rc = 503;
@@ -608,16 +493,23 @@ static int job_spawn(struct cgi_job *job)
 fail_errno:
 	rc = spawn_status(job, errno ? errno : ENOMEM);
 out_close:
-	if (stdin_fd >= 0 && stdin_fd != job->body_fd && stdin_fd != job->inst->devnull)
-		close(stdin_fd);
-	fd_close(&job->body_fd);
-	for (int i = 0; i < 2; i++) {
-		fd_close(&out[i]);
-		fd_close(&in[i]);
-	}
+	fd_close(&job->body_fd); /* the script has its own copy */
+	fd_close(&out[0]);
+	fd_close(&out[1]);
 	free(envp);
 	hbuf_free(&job->env);
 	return rc;
+}
+
+/* cgi_max scripts run in this worker already: 503 (logged). */
+static int cgi_over_max(struct http_instance *inst, const char *script,
+                        size_t n)
+{
+	if (!inst->cgi_max || inst->cgi_running < inst->cgi_max)
+		return 0;
+	inst->host->log(inst->svc, SUPERD_LOG_WARN, "cgi %.*s: cgi_max (%u) "
+	                "programs running: 503", (int)n, script, inst->cgi_max);
+	return 1;
 }
 
 /* Start the CGI for a request (see http.h). */
@@ -625,16 +517,20 @@ int cgi_start(struct http_conn *st, const struct cgi_request *cr)
 {
 	struct http_instance *inst = st->inst;
 	const struct superd_host *h = inst->host;
-	const struct http_request *req = cr->req;
-	struct cgi_job *job = calloc(1, sizeof(*job));
+	struct cgi_job *job;
 	int rc = 503;
 
+	if (cgi_over_max(inst, cr->script_name, cr->script_name_len))
+		return 503;
+	job = calloc(1, sizeof(*job));
 	if (!job)
 		return 503;
 	job->inst = inst;
-	job->in_fd = job->out_fd = job->body_fd = -1;
+	job->out_fd = -1;
 	job->ri = *cr->ri;
 	job->ri.owned = NULL;
+	job->body_len = st->spool.len;
+	job->body_fd = spool_take(&st->spool);
 	job->script = strndup(cr->script_name, cr->script_name_len);
 	if (http_reqinfo_own(&job->ri) < 0 || !job->script ||
 	    asprintf(&job->exec_path, "%s%s", inst->root_real, job->script) < 0) {
@@ -644,22 +540,10 @@ int cgi_start(struct http_conn *st, const struct cgi_request *cr)
 	cgi_env_build(&job->env, inst, h->peer(st->c), cr);
 	if (job->env.oom)
 		goto fail;
-	if (req->chunked) {
-		job->body = BODY_CHUNKED;
-		http_chunked_init(&job->ck, inst->limits.max_body);
-		job->body_fd = memfd_create("superd-cgi-body", MFD_CLOEXEC);
-		if (job->body_fd < 0)
-			goto fail;
-	} else if (req->has_length && req->length) {
-		job->body = BODY_PIPE;
-		job->body_left = req->length;
-	}
-	if (job->body != BODY_CHUNKED && (rc = job_spawn(job)) != 0)
+	if ((rc = job_spawn(job)) != 0)
 		goto fail;
 	job->st = st;
 	st->cgi = job;
-	if (req->expect_continue && job->body != BODY_NONE)
-		h->write(st->c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
 	return 0;
 fail:
 	job_kill(job);

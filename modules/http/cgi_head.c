@@ -8,7 +8,9 @@
  * that the server owns (Connection, Transfer-Encoding, Keep-Alive, Date,
  * Server, ...) are dropped; everything else passes through.  Output that
  * starts with "HTTP/" is an NPH response and goes out untouched, then the
- * connection closes.  A missing Content-Type is tolerated.
+ * connection closes (for HEAD only its header section goes out).  The
+ * header section is limited to 32 KiB however the output arrives.  A
+ * missing Content-Type is tolerated.
  */
 #include <string.h>
 
@@ -108,6 +110,31 @@ static int nph_head(const char *out, size_t len, struct cgi_head *head,
 	return 1;
 }
 
+/*
+ * An NPH response to HEAD: only its header section goes out (RFC 3875
+ * §4.3.3: the server discards a body the script sends anyway).
+ */
+static int nph_head_only(struct http_conn *st, const char *out, size_t len,
+                         struct cgi_head *head, struct http_reqinfo *ri)
+{
+	struct http_slice line;
+	size_t pos = 0;
+
+	while (next_line(out, len, &pos, &line)) {
+		if (pos > CGI_HEADER_MAX)
+			return -1;
+		if (line.n == 0) {
+			nph_head(out, len, head, ri);
+			head->mode = CGI_OUT_NONE;
+			head->header_len = pos;
+			st->out->len = 0;
+			hbuf_add(st->out, out, pos);
+			return 1;
+		}
+	}
+	return len > CGI_HEADER_MAX ? -1 : 0;
+}
+
 /* First pass: Status, Location, Content-Length; the header's end. */
 static int scan_fields(const char *out, size_t len, struct cgi_head *head,
                        int *has_location, int *has_length)
@@ -116,6 +143,8 @@ static int scan_fields(const char *out, size_t len, struct cgi_head *head,
 	size_t pos = 0;
 
 	while (next_line(out, len, &pos, &line)) {
+		if (pos > CGI_HEADER_MAX) /* however much one read brought */
+			return -1;
 		if (line.n == 0) {
 			head->header_len = pos;
 			return 1;
@@ -153,7 +182,8 @@ int cgi_head_parse(struct http_conn *st, struct http_reqinfo *ri,
 	size_t pos = 0;
 
 	if (len >= 5 && !memcmp(out, "HTTP/", 5))
-		return nph_head(out, len, head, ri);
+		return ri->head ? nph_head_only(st, out, len, head, ri)
+		                : nph_head(out, len, head, ri);
 	memset(head, 0, sizeof(*head));
 	head->status = -1;
 	rc = scan_fields(out, len, head, &has_location, &has_length);

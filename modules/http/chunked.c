@@ -14,6 +14,7 @@
 enum {
 	CK_SIZE_FIRST, /* first hex digit of a chunk size */
 	CK_SIZE,       /* more hex digits, or ';', BWS, CR */
+	CK_SIZE_BWS,   /* whitespace after the size: only more of it or ';' */
 	CK_EXT,        /* chunk extension, up to CR */
 	CK_SIZE_LF,    /* LF after the size line */
 	CK_DATA,       /* chunk data */
@@ -62,9 +63,17 @@ static int chunked_byte(struct http_chunked *ck, int c)
 		ck->line = 0;
 		if (c == '\r')
 			ck->state = CK_SIZE_LF;
-		else if (c == ';' || c == ' ' || c == '\t')
+		else if (c == ';')
 			ck->state = CK_EXT;
+		else if (c == ' ' || c == '\t')
+			ck->state = CK_SIZE_BWS;
 		else
+			return 400;
+		return 0;
+	case CK_SIZE_BWS: /* chunk-ext = *( BWS ";" ... ): "5 x" is not one */
+		if (c == ';')
+			ck->state = CK_EXT;
+		else if ((c != ' ' && c != '\t') || ++ck->line > MAX_LINE)
 			return 400;
 		return 0;
 	case CK_EXT:

@@ -12,6 +12,14 @@
  * complete within header_timeout of its first byte (else 408 and close),
  * and a connection idle between requests is closed silently after
  * keepalive_timeout.  The service's `timeout` still applies (host).
+ *
+ * A request with a body is answered once the whole body has been read
+ * (its framing checked, so a bad chunk is a 400 whether or not the body
+ * matters): the header block is copied aside, the body is dropped or, when
+ * the path may name a CGI program, spooled (spool.c), and the request is
+ * parsed again from the copy and answered.  While a body arrives,
+ * body_timeout bounds the idle time between its bytes, with or without
+ * the service's `timeout`.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +40,8 @@
 static const char *const option_keys[] = {
 	"root", "index", "listing", "cgi", "cgi_timeout", "access_log",
 	"keepalive_timeout", "max_request_size", "header_timeout",
-	"max_keepalive_requests", "mime_types", "cache", NULL,
+	"max_keepalive_requests", "mime_types", "cache", "body_timeout",
+	"body_temp_dir", "cgi_max", "send_timeout", NULL,
 };
 
 /* --- options --- */
@@ -136,22 +145,51 @@ static int configure_root(struct http_instance *inst, const superd_opt *opts)
 static int configure_numbers(struct http_instance *inst, const superd_opt *opts)
 {
 	const struct superd_host *h = inst->host;
-	unsigned long long cgi_t = 30, ka = 5, hdr = 10, maxreq = 0;
-	uint64_t body = 1024ull * 1024 * 1024;
+	unsigned long long cgi_t = 30, ka = 5, hdr = 10, maxreq = 0, bodyt = 60;
+	unsigned long long cgi_max = 64, sendt = 60;
+	uint64_t body = 1024ull * 1024;
 
 	if (h->opt_uint(inst->svc, h->opt_get(opts, "cgi_timeout"), 1, 86400, &cgi_t) < 0 ||
 	    h->opt_uint(inst->svc, h->opt_get(opts, "keepalive_timeout"), 0, 3600, &ka) < 0 ||
 	    h->opt_uint(inst->svc, h->opt_get(opts, "header_timeout"), 1, 3600, &hdr) < 0 ||
 	    h->opt_uint(inst->svc, h->opt_get(opts, "max_keepalive_requests"), 0,
 	                UINT_MAX, &maxreq) < 0 ||
+	    h->opt_uint(inst->svc, h->opt_get(opts, "body_timeout"), 1, 3600, &bodyt) < 0 ||
+	    h->opt_uint(inst->svc, h->opt_get(opts, "cgi_max"), 0, 100000, &cgi_max) < 0 ||
+	    h->opt_uint(inst->svc, h->opt_get(opts, "send_timeout"), 1, 3600, &sendt) < 0 ||
 	    opt_size(h, inst->svc, h->opt_get(opts, "max_request_size"), &body) < 0)
 		return -1;
 	inst->cgi_timeout_ms = (unsigned)cgi_t * 1000;
 	inst->keepalive_ms = (unsigned)ka * 1000;
 	inst->header_ms = (unsigned)hdr * 1000;
 	inst->max_keepalive_requests = (unsigned)maxreq;
+	inst->body_ms = (unsigned)bodyt * 1000;
+	inst->cgi_max = (unsigned)cgi_max;
+	inst->send_ms = (unsigned)sendt * 1000;
 	http_limits_default(&inst->limits);
 	inst->limits.max_body = body;
+	return 0;
+}
+
+/* body_temp_dir: an existing directory (default /tmp). */
+static int configure_body_dir(struct http_instance *inst, const superd_opt *opts)
+{
+	const struct superd_host *h = inst->host;
+	const superd_opt *o = h->opt_get(opts, "body_temp_dir");
+	const char *s = "/tmp";
+	struct stat sb;
+
+	if (o && h->opt_string(inst->svc, o, &s) < 0)
+		return -1;
+	inst->body_dir = absolute_path(h, inst->svc, s);
+	if (!inst->body_dir)
+		return -1;
+	errno = 0;
+	if (o && (stat(inst->body_dir, &sb) < 0 || !S_ISDIR(sb.st_mode))) {
+		h->opt_error(inst->svc, o, "body_temp_dir: %s: %s", inst->body_dir,
+		             errno ? strerror(errno) : "not a directory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -201,6 +239,8 @@ static int configure_rest(struct http_instance *inst, const superd_opt *opts)
 		if (strcmp(s, "none") && !(inst->log.path = absolute_path(h, inst->svc, s)))
 			return -1;
 	}
+	if (configure_body_dir(inst, opts) < 0)
+		return -1;
 	o = h->opt_get(opts, "mime_types");
 	if (o && h->opt_string(inst->svc, o, &mime) < 0)
 		return -1;
@@ -291,6 +331,7 @@ static void http_destroy(void *instance)
 	filecache_free(&inst->lcache);
 	free(inst->index);
 	free(inst->cgi_ext);
+	free(inst->body_dir);
 	free(inst->root_real);
 	free(inst);
 }
@@ -343,6 +384,7 @@ void http_reqinfo_free(struct http_reqinfo *ri)
 /* --- deadlines --- */
 
 static void conn_timer_fired(void *arg);
+static void body_deadline(struct http_conn *st, uint64_t now);
 
 /* Make sure the connection's timer fires no later than due. */
 static void timer_arm(struct http_conn *st, uint64_t due)
@@ -359,6 +401,46 @@ static void timer_arm(struct http_conn *st, uint64_t due)
 	                         conn_timer_fired, st);
 }
 
+/* Output is queued (see http.h): start or renew the send_timeout watch. */
+void http_send_watch(struct http_conn *st)
+{
+	const struct superd_host *h = st->inst->host;
+	size_t pend = h->pending(st->c);
+
+	if (pend == 0)
+		return;
+	if (!st->send_since)
+		st->send_since = h->now_ms();
+	st->send_pending = pend;
+	timer_arm(st, st->send_since + st->inst->send_ms);
+}
+
+/*
+ * send_timeout: the queued output has not shrunk for that long.  Returns
+ * 1 when the connection was aborted.
+ */
+static int send_deadline(struct http_conn *st, uint64_t now)
+{
+	const struct superd_host *h = st->inst->host;
+	size_t pend = h->pending(st->c);
+
+	if (pend == 0) {
+		st->send_since = 0;
+		return 0;
+	}
+	if (pend < st->send_pending) { /* the client took some: progress */
+		st->send_pending = pend;
+		st->send_since = now;
+	}
+	if (now < st->send_since + st->inst->send_ms) {
+		timer_arm(st, st->send_since + st->inst->send_ms);
+		return 0;
+	}
+	h->conn_note(st->c, "send timeout");
+	h->abort(st->c);
+	return 1;
+}
+
 /* The timer fired: a header deadline passed, or the keep-alive ran out. */
 static void conn_timer_fired(void *arg)
 {
@@ -367,8 +449,14 @@ static void conn_timer_fired(void *arg)
 	uint64_t now = h->now_ms();
 
 	st->timer = NULL;
+	if (st->send_since && send_deadline(st, now))
+		return;
 	if (st->cgi || st->closing)
 		return;
+	if (st->body_active) {
+		body_deadline(st, now);
+		return;
+	}
 	if (st->header_due) {
 		if (now < st->header_due) {
 			timer_arm(st, st->header_due);
@@ -400,7 +488,7 @@ static void conn_idle(struct http_conn *st)
 {
 	const struct superd_host *h = st->inst->host;
 
-	if (st->cgi || st->header_due || st->closing)
+	if (st->cgi || st->header_due || st->closing || st->body_active)
 		return;
 	st->idle_since = h->now_ms();
 	timer_arm(st, st->idle_since + st->inst->keepalive_ms);
@@ -469,6 +557,169 @@ static void reqinfo_from(struct http_conn *st, const struct http_request *req,
 }
 
 /*
+ * Answer a parsed request (its body, if any, read).  Returns 1 when the
+ * connection is closing, else 0.
+ */
+static int request_answer(struct http_conn *st, const struct http_request *req)
+{
+	const struct superd_host *h = st->inst->host;
+	struct http_reqinfo ri = { .minor = 1 };
+	int routed;
+
+	reqinfo_from(st, req, &ri);
+	routed = http_route(st, req, &ri);
+	spool_close(&st->spool); /* a CGI job took it; else it is not needed */
+	if (routed == HTTP_ROUTE_CGI)
+		return 0;
+	if (!ri.keep_alive || st->closing) {
+		st->closing = 1;
+		h->close(st->c);
+		return 1;
+	}
+	return 0;
+}
+
+/* Forget the body state: the header copy, the decoder, the spool. */
+static void body_reset(struct http_conn *st)
+{
+	st->body_active = 0;
+	st->body_left = 0;
+	free(st->held);
+	st->held = NULL;
+	st->held_len = 0;
+	spool_close(&st->spool);
+}
+
+/* The body cannot be read: answer status (400, 408, 413, 500) and close. */
+static void body_fail(struct http_conn *st, int status)
+{
+	struct http_reqinfo ri = { .minor = 1 };
+
+	ri.line = first_line((const unsigned char *)st->held, st->held_len);
+	http_send_error(st, &ri, status, 1, NULL);
+	body_reset(st);
+	st->closing = 1;
+	st->inst->host->close(st->c);
+}
+
+/* The body is complete: parse the header copy again and answer. */
+static void body_end(struct http_conn *st)
+{
+	struct http_request req;
+
+	st->body_active = 0;
+	if (http_parse_request(st->held, st->held_len, &st->inst->limits,
+	                       &req) != HTTP_PARSE_OK) {
+		body_fail(st, 500); /* cannot happen: it parsed before */
+		return;
+	}
+	request_answer(st, &req);
+	free(st->held);
+	st->held = NULL;
+	spool_close(&st->spool);
+}
+
+/* body_timeout: no body bytes for that long: 408 and close. */
+static void body_deadline(struct http_conn *st, uint64_t now)
+{
+	uint64_t due = st->body_seen + st->inst->body_ms;
+
+	if (now < due) {
+		timer_arm(st, due);
+		return;
+	}
+	st->inst->host->log(st->inst->svc, SUPERD_LOG_INFO,
+	                    "request body idle for %u s", st->inst->body_ms / 1000);
+	body_fail(st, 408);
+}
+
+/*
+ * A request with a body: keep its header block, start reading the body
+ * (kept in a spool when the request may be a CGI's).  Returns the bytes
+ * used (the header), or len when the connection closes.
+ */
+static size_t body_begin(struct http_conn *st, const unsigned char *data,
+                         size_t len, const struct http_request *req, int keep)
+{
+	struct http_instance *inst = st->inst;
+	const struct superd_host *h = inst->host;
+
+	st->held = malloc(req->header_len);
+	if (!st->held || (keep && spool_open(&st->spool) < 0)) {
+		struct http_reqinfo ri = { .minor = 1 };
+
+		free(st->held);
+		st->held = NULL;
+		ri.line = first_line(data, len);
+		http_send_error(st, &ri, 503, 1, NULL);
+		h->close(st->c);
+		return len;
+	}
+	memcpy(st->held, data, req->header_len);
+	st->held_len = req->header_len;
+	st->body_active = 1;
+	st->body_chunked = req->chunked;
+	st->body_left = req->length;
+	if (req->chunked)
+		http_chunked_init(&st->ck, inst->limits.max_body);
+	st->body_seen = h->now_ms();
+	timer_arm(st, st->body_seen + inst->body_ms);
+	if (req->expect_continue)
+		h->write(st->c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+	return req->header_len;
+}
+
+/* Keep decoded body bytes when spooling.  0, or a status. */
+static int body_keep(struct http_conn *st, const char *p, size_t n)
+{
+	if (st->spool.fd < 0 || n == 0)
+		return 0;
+	if (spool_write(&st->spool, st->inst->body_dir, p, n) == 0)
+		return 0;
+	st->inst->host->log(st->inst->svc, SUPERD_LOG_ERROR, "request body: %s: %s",
+	                    st->inst->body_dir, strerror(errno));
+	return errno == ENOSPC || errno == EDQUOT ? 507 : 500;
+}
+
+/* Body bytes arrived: check their framing, keep or drop them.  Bytes used. */
+static size_t body_take(struct http_conn *st, const unsigned char *data,
+                        size_t len)
+{
+	char tmp[8192];
+	size_t used = 0;
+	int rc = 0;
+
+	st->body_seen = st->inst->host->now_ms();
+	if (!st->body_chunked) {
+		used = len < st->body_left ? len : (size_t)st->body_left;
+		rc = body_keep(st, (const char *)data, used);
+		st->body_left -= used;
+		if (rc == 0 && st->body_left == 0)
+			rc = 1;
+	}
+	while (st->body_chunked && used < len && rc == 0) {
+		size_t n = len - used < sizeof(tmp) ? len - used : sizeof(tmp);
+		size_t out, took;
+
+		memcpy(tmp, data + used, n);
+		rc = http_chunked_decode(&st->ck, tmp, n, tmp, &out, &took);
+		used += took;
+		if (rc == 0 || rc == 1) {
+			int k = body_keep(st, tmp, out);
+
+			rc = k ? k : rc;
+		}
+	}
+	if (rc == 1) {
+		body_end(st);
+	} else if (rc) {
+		body_fail(st, rc);
+		return len;
+	}
+	return st->closing ? len : used;
+}
+
+/*
  * Parse and answer one request at data.  Returns the bytes it used: 0
  * when the header is not complete yet, or everything when the connection
  * is closing.
@@ -480,7 +731,7 @@ static size_t handle_request(struct http_conn *st, const unsigned char *data,
 	const struct superd_host *h = inst->host;
 	struct http_request req;
 	struct http_reqinfo ri = { .minor = 1 };
-	int rc;
+	int rc, cgi;
 
 	rc = http_parse_request((const char *)data, len, &inst->limits, &req);
 	if (rc == HTTP_PARSE_INCOMPLETE) {
@@ -501,52 +752,16 @@ static size_t handle_request(struct http_conn *st, const unsigned char *data,
 		h->close(st->c);
 		return len;
 	}
-	reqinfo_from(st, &req, &ri);
-	if (http_route(st, &req, &ri) == HTTP_ROUTE_CGI)
-		return req.header_len;
-	if (!ri.keep_alive || st->closing) {
-		st->closing = 1;
-		h->close(st->c);
+	if (req.chunked || req.length) {
+		cgi = http_route_may_cgi(inst, &req);
+		/* a client waiting for 100 Continue gets its answer at once
+		   when the body is not wanted (the connection closes after) */
+		if (cgi || !req.expect_continue)
+			return body_begin(st, data, len, &req, cgi);
+	}
+	if (request_answer(st, &req))
 		return len;
-	}
-	if (req.chunked) {
-		st->discard_chunked = 1;
-		http_chunked_init(&st->ck, inst->limits.max_body);
-	} else if (req.has_length) {
-		st->discard_left = req.length;
-	}
 	return req.header_len;
-}
-
-/* Drop request body bytes of an answered request.  Bytes used. */
-static size_t discard_body(struct http_conn *st, const unsigned char *data,
-                           size_t len)
-{
-	char tmp[4096];
-	size_t used = 0;
-
-	if (st->discard_left) {
-		used = len < st->discard_left ? len : (size_t)st->discard_left;
-		st->discard_left -= used;
-		return used;
-	}
-	while (used < len && st->discard_chunked) {
-		size_t n = len - used < sizeof(tmp) ? len - used : sizeof(tmp);
-		size_t out, took;
-		int rc;
-
-		memcpy(tmp, data + used, n);
-		rc = http_chunked_decode(&st->ck, tmp, n, tmp, &out, &took);
-		used += took;
-		if (rc == 1) {
-			st->discard_chunked = 0;
-		} else if (rc) {
-			st->closing = 1;
-			st->inst->host->close(st->c);
-			return len;
-		}
-	}
-	return used;
 }
 
 /* Bytes arrived: answer every complete request, in order. */
@@ -562,17 +777,11 @@ static size_t http_on_data(superd_conn *c, void *instance, void *state,
 		if (st->closing)
 			return len;
 		if (st->cgi) {
-			if (cgi_wants_body(st->cgi)) {
-				n = cgi_feed(st, data + used, len - used);
-				used += n;
-				if (n)
-					continue;
-			}
 			conn_pause(st); /* the next request waits for this one */
 			break;
 		}
-		if (st->discard_left || st->discard_chunked) {
-			used += discard_body(st, data + used, len - used);
+		if (st->body_active) {
+			used += body_take(st, data + used, len - used);
 			continue;
 		}
 		if (h->pending(c) > PIPELINE_HIGH) {
@@ -586,6 +795,8 @@ static size_t http_on_data(superd_conn *c, void *instance, void *state,
 	}
 	if (used == len && !st->cgi && !st->closing && h->pending(c) == 0)
 		conn_idle(st);
+	if (!st->closing || h->pending(c))
+		http_send_watch(st);
 	return used;
 }
 
@@ -601,6 +812,7 @@ static int http_on_open(superd_conn *c, void *instance, void *state)
 	st->c = c;
 	st->out = &inst->out;
 	st->scratch = &inst->scratch;
+	st->spool.fd = -1;
 	st->header_due = inst->host->now_ms() + inst->header_ms;
 	timer_arm(st, st->header_due);
 	return 0;
@@ -611,6 +823,7 @@ static void http_on_drain(superd_conn *c, void *instance, void *state)
 {
 	struct http_conn *st = state;
 
+	st->send_since = 0; /* everything was taken */
 	if (st->cgi) {
 		cgi_on_drain(st);
 		return;
@@ -626,9 +839,10 @@ static void http_on_drain(superd_conn *c, void *instance, void *state)
 /*
  * The client closed its side.  That ends the request, not the response
  * (`nc -N`, `curl --http1.0` through some proxies): queued responses go
- * out and a CGI whose request is complete is answered, then the
- * connection closes.  A CGI still waiting for body bytes never gets them:
- * it is stopped.  A client that vanished is noticed at the first write.
+ * out and a CGI (whose request is complete: it starts only then) is
+ * answered, then the connection closes.  A request whose body is still
+ * arriving never gets it: it is dropped unanswered.  A client that
+ * vanished is noticed at the first write.
  */
 static void http_on_eof(superd_conn *c, void *instance, void *state)
 {
@@ -636,10 +850,10 @@ static void http_on_eof(superd_conn *c, void *instance, void *state)
 
 	st->eof = 1;
 	st->closing = 1;
-	if (st->cgi && !cgi_wants_body(st->cgi))
-		return; /* the response ends the connection (closing) */
 	if (st->cgi)
-		st->inst->host->conn_note(c, "client closed during cgi body");
+		return; /* the response ends the connection (closing) */
+	if (st->body_active)
+		st->inst->host->conn_note(c, "client closed during body");
 	st->inst->host->close(c);
 }
 
@@ -655,6 +869,7 @@ static void http_on_close(superd_conn *c, void *instance, void *state)
 	st->timer = NULL;
 	if (st->cgi)
 		cgi_detach(st);
+	body_reset(st);
 }
 
 const struct superd_module superd_module = {

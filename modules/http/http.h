@@ -5,8 +5,8 @@
  * Files: http.c (descriptor, options, connection state machine),
  * parse.c + chunked.c (request parsing), path.c (paths), mime.c (types),
  * response.c (status lines, headers, error pages), static.c (files),
- * listing.c (directory listings), cgi.c (CGI/1.1), accesslog.c (log),
- * buf.c (growable buffers).
+ * listing.c (directory listings), cgi.c (CGI/1.1), spool.c (request
+ * bodies for CGI), accesslog.c (log), buf.c (growable buffers).
  */
 #ifndef SUPERD_HTTP_H
 #define SUPERD_HTTP_H
@@ -19,6 +19,7 @@
 #include "filecache.h"
 #include "mime.h"
 #include "parse.h"
+#include "spool.h"
 
 #ifndef SUPERD_VERSION
 #define SUPERD_VERSION "0"
@@ -69,6 +70,11 @@ struct http_instance {
 	unsigned keepalive_ms;  /**< idle time allowed between requests */
 	unsigned header_ms;     /**< absolute deadline for a request header */
 	unsigned max_keepalive_requests; /**< per connection; 0: unlimited */
+	unsigned body_ms;       /**< idle time allowed while a body arrives */
+	char *body_dir;         /**< where large CGI bodies are spooled */
+	unsigned cgi_max;       /**< CGI programs at once (this worker); 0: no cap */
+	unsigned cgi_running;   /**< CGI programs running now (this worker) */
+	unsigned send_ms;       /**< longest stall of a client reading output */
 	struct http_limits limits;
 	struct mime_table mime;
 	struct accesslog log;
@@ -119,10 +125,17 @@ struct http_conn {
 	int paused;              /**< we paused reading */
 	unsigned requests;       /**< requests served on this connection */
 	int noted_status;        /**< status last given to conn_note */
-	/* a request body to drop (requests that are not CGI) */
-	uint64_t discard_left;   /**< Content-Length bytes left */
-	int discard_chunked;     /**< a chunked body is being dropped */
+	/* the body of the current request, read before it is answered */
+	int body_active;         /**< a body is being read */
+	int body_chunked;        /**< it is chunked (else body_left counts) */
+	uint64_t body_left;      /**< Content-Length bytes still to come */
+	uint64_t body_seen;      /**< when body bytes last arrived */
 	struct http_chunked ck;
+	char *held;              /**< copy of the request's header block */
+	size_t held_len;
+	struct http_spool spool; /**< the body kept for a CGI (fd -1: dropped) */
+	uint64_t send_since;     /**< output queued and not shrinking since */
+	size_t send_pending;     /**< what was queued then */
 	struct cgi_job *cgi;     /**< the running CGI, or NULL */
 };
 
@@ -159,6 +172,13 @@ int http_flush_head(struct http_conn *st);
 /** http_route results. */
 #define HTTP_ROUTE_DONE 0 /**< answered */
 #define HTTP_ROUTE_CGI 1  /**< a CGI job runs (st->cgi) */
+
+/**
+ * Whether the request may run a CGI program, from its path alone (a
+ * segment or an index name with a CGI suffix): its body is then kept.
+ */
+int http_route_may_cgi(const struct http_instance *inst,
+                       const struct http_request *req);
 
 /** Map a parsed request to a file, directory or CGI and answer it. */
 int http_route(struct http_conn *st, const struct http_request *req,
@@ -201,17 +221,11 @@ struct cgi_request {
 };
 
 /**
- * Start the CGI for the request; the job owns ri afterwards.  Returns 0
+ * Start the CGI for the request (its body, if any, complete in
+ * st->spool, which the job takes); the job owns ri afterwards.  Returns 0
  * when the job runs (st->cgi is set), or the error status to send.
  */
 int cgi_start(struct http_conn *st, const struct cgi_request *cr);
-/**
- * Feed request body bytes; returns bytes consumed (may be fewer than len
- * when the script's stdin is full, or when the body ended).
- */
-size_t cgi_feed(struct http_conn *st, const unsigned char *data, size_t len);
-/** The job still wants request body bytes. */
-int cgi_wants_body(const struct cgi_job *job);
 /** The connection drained: resume reading the script's output. */
 void cgi_on_drain(struct http_conn *st);
 /** The connection is going away: kill the script, detach the job. */
@@ -219,6 +233,8 @@ void cgi_detach(struct http_conn *st);
 
 /* --- http.c (for cgi.c) --- */
 
+/** Output is queued: the client must take it within send_timeout. */
+void http_send_watch(struct http_conn *st);
 /** The current response ended; go on with held input or idle. */
 void http_response_done(struct http_conn *st);
 /** One request answered: the access log line and the connection note. */

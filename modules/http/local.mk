@@ -11,7 +11,7 @@ http_module_sources = \
 	modules/http/static.c modules/http/filecache.c modules/http/filecache.h \
 	modules/http/listing.c \
 	modules/http/cgi.c modules/http/cgi_env.c modules/http/cgi_head.c \
-	modules/http/cgi.h \
+	modules/http/cgi.h modules/http/spool.c modules/http/spool.h \
 	modules/http/accesslog.c
 http_module_cppflags = $(module_cppflags) -D_GNU_SOURCE \
 	-DSUPERD_VERSION='"$(PACKAGE_VERSION)"'
@@ -74,7 +74,8 @@ http_integration_tests = \
 	tests/integration/test_http_errors.py \
 	tests/integration/test_http_files.py \
 	tests/integration/test_http_listing.py \
-	tests/integration/test_http_cgi.py
+	tests/integration/test_http_cgi.py \
+	tests/integration/test_http_hardening.py
 TESTS += $(http_integration_tests)
 EXTRA_DIST += $(http_integration_tests) tests/integration/httpkit.py
 

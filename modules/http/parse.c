@@ -295,7 +295,8 @@ static int te_token(struct http_request *req, struct http_slice t)
 
 /* Remember the fields the server acts on. 0 or an error status. */
 static int note_field(struct http_request *req, struct http_field *f,
-                      const struct http_limits *lim, int *hosts)
+                      const struct http_limits *lim, int *hosts,
+                      struct http_slice *host_field)
 {
 	struct http_slice n = f->name, v = f->value;
 
@@ -304,6 +305,7 @@ static int note_field(struct http_request *req, struct http_field *f,
 		if (http_slice_eq(n, "host")) {
 			if (++*hosts > 1 || !host_valid(v))
 				return 400;
+			*host_field = v;
 			if (!req->host.p)
 				req->host = v;
 		}
@@ -378,6 +380,7 @@ static int parse_field_line(const char *line, size_t n, struct http_field *f)
 static int parse_fields(const char *p, const char *end,
                         const struct http_limits *lim, struct http_request *req)
 {
+	struct http_slice host_field = { NULL, 0 };
 	int hosts = 0, rc;
 
 	while (p < end) {
@@ -393,12 +396,16 @@ static int parse_fields(const char *p, const char *end,
 		f = &req->fields[req->nfields++];
 		rc = parse_field_line(p, (size_t)(cr - p), f);
 		if (rc == 0)
-			rc = note_field(req, f, lim, &hosts);
+			rc = note_field(req, f, lim, &hosts, &host_field);
 		if (rc)
 			return rc;
 		p = cr + 2;
 	}
 	if (req->minor == 1 && hosts == 0)
+		return 400;
+	/* an absolute-form target names a host: a Host field of nothing but
+	   whitespace beside it is a contradiction (nginx: 400) */
+	if (hosts && req->host.p && req->host.p != host_field.p && !host_field.n)
 		return 400;
 	return 0;
 }

@@ -52,6 +52,7 @@ const char *http_reason(int status)
 	case 503: return "Service Unavailable";
 	case 504: return "Gateway Timeout";
 	case 505: return "HTTP Version Not Supported";
+	case 507: return "Insufficient Storage";
 	}
 	if (status >= 200 && status < 300)
 		return "OK";
@@ -223,7 +224,10 @@ int http_flush_head(struct http_conn *st)
 		st->out->len = 0;
 		return -1;
 	}
-	return host->write(st->c, st->out->p, st->out->len);
+	if (host->write(st->c, st->out->p, st->out->len) < 0)
+		return -1;
+	http_send_watch(st);
+	return 0;
 }
 
 /* Queue an error response with a small HTML page (see http.h). */

@@ -31,6 +31,8 @@ static int status_for_errno(int err)
 	case EPERM:
 	case EXDEV:  /* a symbolic link leading out of the root */
 	case ELOOP:
+	case ENXIO:  /* a UNIX socket (or a FIFO, device) in the root */
+	case ENODEV:
 		return 403;
 	case ENAMETOOLONG:
 		return 414;
@@ -227,6 +229,27 @@ static int route_missing(struct http_conn *st, const struct http_request *req,
 		}
 	}
 	return route_error(st, ri, status_for_errno(err), NULL);
+}
+
+/* Whether the request may run a CGI program (see http.h). */
+int http_route_may_cgi(const struct http_instance *inst,
+                       const struct http_request *req)
+{
+	char path[PATH_BUF + 256];
+	size_t n;
+
+	if (!inst->ncgi || req->asterisk || req->path.n >= PATH_BUF ||
+	    req->method == HTTP_M_CONNECT || req->method == HTTP_M_TRACE ||
+	    http_path_normalize(req->path.p, req->path.n, path, PATH_BUF, &n))
+		return 0;
+	for (size_t k = 1; k <= n; k++)
+		if ((k == n || path[k] == '/') && is_cgi(inst, path, k))
+			return 1;
+	if (path[n - 1] == '/')
+		for (size_t i = 0; i < inst->nindex; i++)
+			if (is_cgi(inst, inst->index[i], strlen(inst->index[i])))
+				return 1;
+	return 0;
 }
 
 /* Answer one parsed request (see http.h). */

@@ -43,7 +43,7 @@ class Web:
     """A superd with one http service `web` on {port0} serving files.
 
     options: extra http options (a dict, written as YAML); global_: extra
-    global keys.  Use as a context manager; .port, .root, .superd."""
+    global keys; timeout None: the service has no `timeout`.  Use as a context manager; .port, .root, .superd."""
 
     def __init__(self, backend, files, options=None, global_=None, timeout=30,
                  env=None):
@@ -55,6 +55,8 @@ class Web:
         conf = {"global": {"workers": 1, "log_level": "debug"},
                 "services": {"web": {"module": "http", "listen": "127.0.0.1:{port0}",
                                      "timeout": timeout, "options": opts}}}
+        if timeout is None:  # a service without `timeout`
+            del conf["services"]["web"]["timeout"]
         conf["global"].update(global_ or {})
         self.superd = h.Superd(conf, backend=backend, env=env)
 

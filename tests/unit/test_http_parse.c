@@ -57,6 +57,12 @@ static const struct {
 	{ "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400 },
 	{ "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400 },
 	{ "GET / HTTP/1.1\r\nHost: u@a\r\n\r\n", 400 },
+	/* an absolute-form target beside a Host of only whitespace */
+	{ "GET http://a/ HTTP/1.1\r\nHost: \t \r\n\r\n", 400 },
+	{ "GET http://a/ HTTP/1.1\r\nHost:\r\n\r\n", 400 },
+	/* two spaces as a separator */
+	{ "GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+	{ "GET /  HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
 	/* target forms (§3.2) */
 	{ "GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
 	{ "GET x HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
@@ -258,6 +264,12 @@ START_TEST(test_chunked_ok)
 	ck_assert_int_eq(dechunk("A\r\n0123456789\r\n0\r\nTrailer: x\r\n\r\n", 1000,
 	                         out, &n, &used), 1);
 	ck_assert_str_eq(out, "0123456789");
+	ck_assert_int_eq(dechunk("5 \t; a=b\r\nhello\r\n0\r\n\r\n", 1000, out, &n,
+	                         &used), 1);
+	ck_assert_str_eq(out, "hello");
+	ck_assert_int_eq(dechunk("5 \t; a=b\r\nhello\r\n0\r\n\r\n", 1000, out, &n,
+	                         &used), 1);
+	ck_assert_str_eq(out, "hello");
 	ck_assert_int_eq(dechunk("5\r\nhel", 1000, out, &n, &used), 0);
 	ck_assert_str_eq(out, "hel");
 }
@@ -299,6 +311,8 @@ static const struct {
 	{ "3e9\r\n", 413 },
 	{ "5\r\nhello\r\n0\r\nbad\x01\r\n\r\n", 400 },
 	{ "5;\x01\r\n", 400 },
+	{ "5 x\r\nhello\r\n0\r\n\r\n", 400 },
+	{ "5 \r\nhello\r\n0\r\n\r\n", 400 },
 };
 
 START_TEST(test_chunked_errors)
