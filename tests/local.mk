@@ -14,7 +14,8 @@ core_integration_tests = \
 	tests/integration/test_scale.py \
 	tests/integration/test_logs.py \
 	tests/integration/test_stop.py \
-	tests/integration/test_logs_json.py
+	tests/integration/test_logs_json.py \
+	tests/integration/test_balance.py
 
 TESTS += $(core_integration_tests)
 EXTRA_DIST += $(core_integration_tests)

@@ -69,15 +69,51 @@ static int unix_remove_stale(const struct sockaddr_un *sun, socklen_t len)
 	return 0;
 }
 
+/* Should la's socket join a SO_REUSEPORT group (TCP; not turned off)? */
+static int reuseport_wanted(const struct listen_addr *la)
+{
+	const char *env = getenv("SUPERD_REUSEPORT");
+
+	return la->socktype == SOCK_STREAM && la->ss.ss_family != AF_UNIX &&
+	       !(env && strcmp(env, "0") == 0);
+}
+
+/*
+ * Can ss be bound without SO_REUSEPORT, i.e. does no other socket listen
+ * there?  A group would otherwise quietly share the port with another
+ * server of the same user.  0, or -1 with errno (EADDRINUSE).
+ */
+static int probe_unused(const struct sockaddr_storage *ss, socklen_t sslen,
+                        int v6only)
+{
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int rc = -1, saved;
+
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int)) == 0 &&
+	    (ss->ss_family != AF_INET6 ||
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) == 0))
+		rc = bind(fd, (const struct sockaddr *)ss, sslen);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
 /* Socket options before bind, per family and type; 0 or -1 (logged). */
 static int prepare_socket(int fd, const struct listen_addr *la, int v6only,
-                          int pktinfo, const char *service)
+                          int pktinfo, int reuseport, const char *service)
 {
 	int family = la->ss.ss_family;
 
 	if (family != AF_UNIX &&
 	    set_int_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1, service,
 	                "setsockopt SO_REUSEADDR") < 0)
+		return -1;
+	if (reuseport &&
+	    set_int_opt(fd, SOL_SOCKET, SO_REUSEPORT, 1, service,
+	                "setsockopt SO_REUSEPORT") < 0)
 		return -1;
 	if (family == AF_INET6 &&
 	    set_int_opt(fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only, service,
@@ -106,14 +142,17 @@ static int prepare_socket(int fd, const struct listen_addr *la, int v6only,
  */
 static int bind_socket(const struct listen_addr *la,
                        const struct sockaddr_storage *ss, socklen_t sslen,
-                       int v6only, int pktinfo, const char *service)
+                       int v6only, int pktinfo, int reuseport,
+                       const char *service)
 {
 	int fd, saved;
 
+	if (reuseport && probe_unused(ss, sslen, v6only) < 0)
+		return -1;
 	fd = socket(ss->ss_family, la->socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	if (prepare_socket(fd, la, v6only, pktinfo, service) < 0)
+	if (prepare_socket(fd, la, v6only, pktinfo, reuseport, service) < 0)
 		goto close_fd;
 	if (ss->ss_family == AF_UNIX &&
 	    unix_remove_stale((const struct sockaddr_un *)ss, sslen) < 0)
@@ -138,7 +177,8 @@ static int bind_dual(struct listener *ls, const char *service)
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	int fd;
 
-	fd = bind_socket(la, &la->ss, la->sslen, 0, ls->pktinfo, service);
+	fd = bind_socket(la, &la->ss, la->sslen, 0, ls->pktinfo, ls->reuseport,
+	                 service);
 	if (fd >= 0 || (errno != EAFNOSUPPORT && errno != EADDRNOTAVAIL))
 		return fd;
 	log_msg(SUPERD_LOG_INFO, service, "%s: no IPv6 here, listening on IPv4 only",
@@ -148,7 +188,7 @@ static int bind_dual(struct listener *ls, const char *service)
 	else
 		sin.sin_port = ((const struct sockaddr_in *)&la->ss)->sin_port;
 	return bind_socket(la, (struct sockaddr_storage *)&sin, sizeof(sin),
-	                   0, ls->pktinfo, service);
+	                   0, ls->pktinfo, ls->reuseport, service);
 }
 
 /* Set O_NONBLOCK (and FD_CLOEXEC) on a socket passed by the manager. */
@@ -184,15 +224,17 @@ struct listener *listener_open(const struct listen_addr *la, const char *service
 			goto free_ls;
 		ls->fd = fd;
 		if (la->socktype == SOCK_DGRAM && ls->pktinfo)
-			prepare_socket(fd, la, la->dual ? 0 : 1, 1, service);
+			prepare_socket(fd, la, la->dual ? 0 : 1, 1, 0, service);
 		log_msg(SUPERD_LOG_DEBUG, service, "%s: socket from the service manager",
 		        la->text);
 		return ls;
 	}
+	ls->reuseport = reuseport_wanted(la);
 	if (la->dual)
 		fd = bind_dual(ls, service);
 	else
-		fd = bind_socket(la, &la->ss, la->sslen, 1, ls->pktinfo, service);
+		fd = bind_socket(la, &la->ss, la->sslen, 1, ls->pktinfo,
+		                 ls->reuseport, service);
 	if (fd < 0) {
 		log_msg(SUPERD_LOG_ERROR, service, "bind %s: %s", la->text,
 		        strerror(errno));
@@ -218,6 +260,7 @@ void listener_release(struct listener *ls)
 {
 	if (!ls || --ls->refs > 0)
 		return;
+	listener_trim(ls);
 	if (ls->fd >= 0)
 		close(ls->fd);
 	if (ls->unlink_at_close) {
@@ -232,7 +275,94 @@ void listener_release(struct listener *ls)
 /* In a child: close the fd without touching the socket file. */
 void listener_forget(struct listener *ls)
 {
+	for (unsigned i = 1; i < ls->ngroup; i++)
+		close(ls->group[i]);
+	free(ls->group);
+	ls->group = NULL;
+	ls->ngroup = 0;
 	if (ls->fd >= 0)
 		close(ls->fd);
 	ls->fd = -1;
+}
+
+/* One more socket for the group of a listener bound at ss; -1 + errno. */
+static int group_socket(const struct sockaddr_storage *ss, socklen_t len,
+                        int v6only)
+{
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int saved;
+
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &(int){ 1 }, sizeof(int)) < 0 ||
+	    (ss->ss_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) < 0) ||
+	    bind(fd, (const struct sockaddr *)ss, len) < 0 ||
+	    listen(fd, LISTEN_BACKLOG) < 0)
+		goto close_fd;
+	return fd;
+
+close_fd:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/* Grow the SO_REUSEPORT group to n sockets (see listener.h). */
+int listener_grow(struct listener *ls, unsigned n, const char *service)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss), olen = sizeof(int);
+	int v6only = 0, *group;
+
+	if (!ls->reuseport || ls->fd < 0 || n <= listener_group_size(ls))
+		return 0;
+	if (getsockname(ls->fd, (struct sockaddr *)&ss, &len) < 0 ||
+	    (ss.ss_family == AF_INET6 &&
+	     getsockopt(ls->fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &olen) < 0)) {
+		log_errno(service, "getsockname (listener)", errno);
+		return -1;
+	}
+	group = realloc(ls->group, n * sizeof(*group));
+	if (!group) {
+		log_errno(service, "malloc", errno);
+		return -1;
+	}
+	ls->group = group;
+	if (ls->ngroup == 0)
+		group[ls->ngroup++] = ls->fd;
+	while (ls->ngroup < n) {
+		int fd = group_socket(&ss, len, v6only);
+
+		if (fd < 0) {
+			log_msg(SUPERD_LOG_ERROR, service,
+			        "%s: SO_REUSEPORT socket %u: %s; workers share the others",
+			        ls->la.text, ls->ngroup, strerror(errno));
+			return -1;
+		}
+		group[ls->ngroup++] = fd;
+	}
+	return 0;
+}
+
+/* Close every group socket but fd (see listener.h). */
+void listener_trim(struct listener *ls)
+{
+	for (unsigned i = 1; i < ls->ngroup; i++)
+		close(ls->group[i]);
+	free(ls->group);
+	ls->group = NULL;
+	ls->ngroup = 0;
+}
+
+unsigned listener_group_size(const struct listener *ls)
+{
+	return ls->ngroup ? ls->ngroup : 1;
+}
+
+int listener_group_fd(const struct listener *ls, unsigned i)
+{
+	return i < ls->ngroup ? ls->group[i] : ls->fd;
 }

@@ -156,7 +156,7 @@ static void spawn_worker(struct wslot *s)
 		return;
 	}
 	if (pid == 0)
-		worker_run(s->gen->rc, ms.loop);
+		worker_run(s->gen->rc, ms.loop, (unsigned)(s - s->gen->slots));
 	s->pid = pid;
 	s->started_ms = loop_now(ms.loop);
 	s->gen->alive++;

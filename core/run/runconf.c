@@ -139,6 +139,20 @@ static size_t count_listeners(const struct runconf *rc)
 	return n;
 }
 
+/*
+ * Each worker accepts from its own socket of a SO_REUSEPORT group (the
+ * kernel spreads connections evenly; one shared socket woke the same
+ * worker for a whole burst).  Wait-style services are served by the
+ * master from one socket: a group they kept from a reload is trimmed.
+ */
+static void listen_group(struct svc_listen *sl, unsigned workers)
+{
+	if (sl->mode == LISTEN_EVENT || sl->mode == LISTEN_SERVE)
+		listener_grow(sl->ls, workers, sl->svc->name);
+	else if (listener_group_size(sl->ls) > 1)
+		listener_trim(sl->ls);
+}
+
 /* Bind (or keep) every listener (see runconf.h). */
 int runconf_bind(struct runconf *rc, const struct runconf *old)
 {
@@ -166,6 +180,7 @@ int runconf_bind(struct runconf *rc, const struct runconf *old)
 			if (!sl->ls)
 				goto release_all;
 			rc->nls++;
+			listen_group(sl, rc->cfg->global.workers);
 		}
 	}
 	return 0;

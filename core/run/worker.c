@@ -44,6 +44,7 @@ static struct {
 	struct loop *loop;
 	struct wlisten *wl;
 	size_t nwl;
+	unsigned index;                 /**< this worker's slot: its sockets */
 	int stopping;
 	struct loop_timer *grace;
 } wk;
@@ -148,20 +149,57 @@ static void accept_ready(struct loop *l, int fd, unsigned events, void *arg)
 	}
 }
 
-/* Put every listener this worker serves into the loop. */
+/* Watch one listening socket of sl; 0 or -1 (logged). */
+static int watch_one(struct svc_listen *sl, int fd)
+{
+	struct wlisten *w = &wk.wl[wk.nwl];
+	loop_fd_cb *cb = sl->mode == LISTEN_DGRAM ? dgram_readable : accept_ready;
+	void *arg = sl->mode == LISTEN_DGRAM ? (void *)sl : (void *)w;
+	int fl;
+
+	w->sl = sl;
+	w->fd = fd;
+	/* A wait-style child of an older configuration may have left the
+	 * shared socket blocking. */
+	fl = fcntl(fd, F_GETFL);
+	if (fl >= 0 && !(fl & O_NONBLOCK))
+		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	if (loop_add(wk.loop, fd, LOOP_IN | LOOP_EXCLUSIVE, cb, arg) < 0) {
+		log_errno(sl->svc->name, "loop_add (listener)", errno);
+		return -1;
+	}
+	w->watched = 1;
+	wk.nwl++;
+	return 0;
+}
+
+/*
+ * Is socket j of a group of n this worker's?  With a socket per worker
+ * or more, worker i takes every j = i (mod workers); with fewer (the group
+ * could not grow), workers share them.
+ */
+static int group_mine(unsigned j, unsigned n)
+{
+	unsigned nw = wk.rc->cfg->global.workers ? wk.rc->cfg->global.workers : 1;
+
+	return n >= nw ? j % nw == wk.index % nw : j == wk.index % n;
+}
+
+/* Put every listener this worker serves into the loop; close the other
+   workers' sockets of each group, so a removed one dies with its owner. */
 static int watch_listeners(void)
 {
 	struct runconf *rc = wk.rc;
+	size_t total = 0;
 
-	wk.wl = calloc(rc->nls ? rc->nls : 1, sizeof(*wk.wl));
+	for (size_t i = 0; i < rc->nls; i++)
+		total += rc->ls[i].ls ? listener_group_size(rc->ls[i].ls) : 0;
+	wk.wl = calloc(total ? total : 1, sizeof(*wk.wl));
 	if (!wk.wl)
 		return -1;
 	for (size_t i = 0; i < rc->nls; i++) {
 		struct svc_listen *sl = &rc->ls[i];
-		struct wlisten *w = &wk.wl[wk.nwl];
-		loop_fd_cb *cb = sl->mode == LISTEN_DGRAM ? dgram_readable : accept_ready;
-		void *arg = sl->mode == LISTEN_DGRAM ? (void *)sl : (void *)w;
-		int fl;
+		unsigned n;
 
 		if (!sl->ls)
 			continue;
@@ -169,19 +207,15 @@ static int watch_listeners(void)
 			listener_forget(sl->ls); /* the master serves these */
 			continue;
 		}
-		w->sl = sl;
-		w->fd = sl->ls->fd;
-		/* A wait-style child of an older configuration may have
-		 * left the shared socket blocking. */
-		fl = fcntl(w->fd, F_GETFL);
-		if (fl >= 0 && !(fl & O_NONBLOCK))
-			fcntl(w->fd, F_SETFL, fl | O_NONBLOCK);
-		if (loop_add(wk.loop, w->fd, LOOP_IN | LOOP_EXCLUSIVE, cb, arg) < 0) {
-			log_errno(sl->svc->name, "loop_add (listener)", errno);
-			return -1;
+		n = listener_group_size(sl->ls);
+		for (unsigned j = 0; j < n; j++) {
+			int fd = listener_group_fd(sl->ls, j);
+
+			if (!group_mine(j, n))
+				close(fd);
+			else if (watch_one(sl, fd) < 0)
+				return -1;
 		}
-		w->watched = 1;
-		wk.nwl++;
 	}
 	return 0;
 }
@@ -278,7 +312,7 @@ static void on_signal(struct loop *l, int signo, void *arg)
 }
 
 /* Become a worker (see worker.h). */
-void worker_run(struct runconf *rc, struct loop *parent)
+void worker_run(struct runconf *rc, struct loop *parent, unsigned index)
 {
 	static const int sigs[] = { SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGCHLD };
 	const char *backend = getenv("SUPERD_EVENT_BACKEND");
@@ -289,6 +323,7 @@ void worker_run(struct runconf *rc, struct loop *parent)
 		loop_free(parent);
 	signal(SIGHUP, SIG_IGN);
 	wk.rc = rc;
+	wk.index = index;
 	wk.loop = loop_new(backend && *backend ? backend : rc->cfg->global.event_backend);
 	if (!wk.loop) {
 		log_errno(NULL, "loop_new", errno);

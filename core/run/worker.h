@@ -19,9 +19,12 @@
 #define WORKER_RELOAD_GRACE_MS 30000
 
 /**
- * Become a worker for rc, in a child just forked by the master; parent is
- * the master's loop (freed here).  Never returns.
+ * Become worker number index (0 to workers - 1) for rc, in a child just
+ * forked by the master; parent is the master's loop (freed here).  The
+ * worker accepts from its own sockets of each listener's SO_REUSEPORT
+ * group (see listener_grow).  Never returns.
  */
-void worker_run(struct runconf *rc, struct loop *parent) __attribute__((noreturn));
+void worker_run(struct runconf *rc, struct loop *parent, unsigned index)
+    __attribute__((noreturn));
 
 #endif
