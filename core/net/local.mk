@@ -20,3 +20,28 @@ tests_unit_test_sockact_LDADD = $(unit_ldadd)
 # Integration: readiness and socket activation against the real server.
 TESTS += tests/integration/test_systemd.py
 EXTRA_DIST += tests/integration/test_systemd.py
+
+# The PROXY protocol header parser, its unit test and its fuzz target.
+libsuperdcore_la_SOURCES += core/net/proxy.c core/net/proxy.h
+check_PROGRAMS += tests/unit/test_proxy
+TESTS += tests/unit/test_proxy
+tests_unit_test_proxy_SOURCES = tests/unit/test_proxy.c
+tests_unit_test_proxy_CFLAGS = $(unit_cflags)
+tests_unit_test_proxy_LDADD = $(unit_ldadd)
+EXTRA_DIST += tests/fuzz/fuzz_proxy_parse.c
+if ENABLE_FUZZ
+noinst_PROGRAMS += tests/fuzz/fuzz_proxy_parse
+tests_fuzz_fuzz_proxy_parse_SOURCES = tests/fuzz/fuzz_proxy_parse.c \
+	core/net/proxy.c core/net/proxy.h
+tests_fuzz_fuzz_proxy_parse_CFLAGS = $(AM_CFLAGS) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+tests_fuzz_fuzz_proxy_parse_LDFLAGS = -fsanitize=fuzzer,address,undefined
+endif
+if ENABLE_FUZZ
+# `make fuzz` runs this one too (FUZZ_PROXY_SECONDS, default 20).
+fuzz: fuzz-proxy
+fuzz-proxy: tests/fuzz/fuzz_proxy_parse
+	$(SHELL) $(srcdir)/tests/fuzz/run.sh ./tests/fuzz/fuzz_proxy_parse \
+		$${FUZZ_PROXY_SECONDS:-20}
+endif
+.PHONY: fuzz-proxy
