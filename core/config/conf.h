@@ -36,6 +36,10 @@ struct service_conf {
 	size_t nallow;
 	struct cidr *deny;                /**< deny wins over allow */
 	size_t ndeny;
+	struct cidr *proxy_from;          /**< `proxy_protocol`: trusted PROXY
+	                                       header senders (on a UNIX
+	                                       listener, any entry: every client) */
+	size_t nproxy_from;
 	const struct superd_opt *options; /**< `options:` or NULL */
 };
 

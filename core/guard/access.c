@@ -382,6 +382,7 @@ const char *access_verdict_text(enum access_verdict v)
 	case ACCESS_RATE: return "rate limit";
 	case ACCESS_RATE_SOURCE: return "rate_per_source limit";
 	case ACCESS_REFLECTION: return "reflection guard";
+	case ACCESS_PROXY: return "no valid PROXY header";
 	}
 	return "refused";
 }

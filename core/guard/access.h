@@ -26,6 +26,7 @@ enum access_verdict {
 	ACCESS_RATE,            /**< service rate */
 	ACCESS_RATE_SOURCE,     /**< rate_per_source (also UDP per-source rate) */
 	ACCESS_REFLECTION,      /**< UDP: source port < 1024, broadcast, multicast */
+	ACCESS_PROXY,           /**< PROXY header missing, malformed or late */
 };
 
 /** The shared state for the whole server (one per master, survives reloads). */

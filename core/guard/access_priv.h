@@ -20,7 +20,7 @@
 #define SOURCE_LOCKS 256u     /* insertion locks, striped by hash */
 #define BURST_GAP_MS 1000     /* a burst of refusals ends after this quiet time */
 #define SUMMARY_EVERY_MS 10000 /* while a burst lasts, one summary this often */
-#define NVERDICTS (ACCESS_REFLECTION + 1)
+#define NVERDICTS (ACCESS_PROXY + 1)
 #define DGRAM_SUMMARY_MS 60000 /* one UDP summary line per service this often */
 #define LEDGERS 256           /* processes admitting at once (workers) */
 #define LEDGER_SRC_PAGE 2048u /* src entries per 4 KiB page (src_pages bit) */

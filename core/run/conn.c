@@ -541,6 +541,37 @@ static void sweep_arm(uint64_t deadline)
 void conn_start(struct superd_service *svc, int fd, const struct sockaddr *sa,
                 socklen_t salen, unsigned proto)
 {
+	conn_start_at(svc, fd, sa, salen, NULL, 0, proto);
+}
+
+/*
+ * The peer record of a connection whose addresses came from a PROXY
+ * header (local: the address the client reached), made before on_open.
+ */
+static struct superd_peer *peer_given(const superd_conn *c,
+                                      const struct sockaddr *local,
+                                      socklen_t llen)
+{
+	struct superd_peer *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->proto = c->proto;
+	memcpy(&p->remote, &c->remote, c->remote_len);
+	p->remote_len = c->remote_len;
+	if (llen > sizeof(p->local))
+		llen = sizeof(p->local);
+	memcpy(&p->local, local, llen);
+	p->local_len = llen;
+	conn_fill_peer_text(p);
+	return p;
+}
+
+/* Take over an admitted socket whose local address may be given. */
+void conn_start_at(struct superd_service *svc, int fd, const struct sockaddr *sa,
+                   socklen_t salen, const struct sockaddr *local,
+                   socklen_t llen, unsigned proto)
+{
 	const struct superd_module *m = svc->module;
 	superd_conn *c = calloc(1, sizeof(*c) + m->conn_size);
 
@@ -559,6 +590,8 @@ void conn_start(struct superd_service *svc, int fd, const struct sockaddr *sa,
 		salen = sizeof(c->remote);
 	memcpy(&c->remote, sa, salen);
 	c->remote_len = salen;
+	if (local)
+		c->peer = peer_given(c, local, llen);
 	c->start_ms = c->last_ms = loop_now(cn.loop);
 	c->timeout_ms = svc->timeout_ms;
 	c->next = cn.list;

@@ -43,6 +43,13 @@ unsigned char *conn_read_buffer(size_t *size);
  */
 void conn_start(struct superd_service *svc, int fd, const struct sockaddr *sa,
                 socklen_t salen, unsigned proto);
+/**
+ * conn_start for a connection whose addresses came from a PROXY header:
+ * local (NULL: the socket's own) is the address the client reached.
+ */
+void conn_start_at(struct superd_service *svc, int fd, const struct sockaddr *sa,
+                   socklen_t salen, const struct sockaddr *local,
+                   socklen_t llen, unsigned proto);
 /** Open connections in this process. */
 size_t conn_count(void);
 /** Close every connection now (grace time over), with this outcome. */

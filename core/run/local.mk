@@ -10,7 +10,8 @@ libsuperdcore_la_SOURCES += core/run/loader.c core/run/loader.h \
 	core/run/spawn_spec.c core/run/spawn_spec.h \
 	core/run/worker.c core/run/worker.h core/run/master.c core/run/master.h \
 	core/run/daemon.c core/run/daemon.h core/run/sdnotify.c core/run/sdnotify.h \
-	core/run/watch.c core/run/watch.h
+	core/run/watch.c core/run/watch.h \
+	core/run/proxy_wait.c core/run/proxy_wait.h
 
 # Loader tests: tiny modules, good and broken, built as real shared objects.
 tmod_ldflags = -module -avoid-version -shared -no-undefined \
@@ -65,3 +66,7 @@ tests_unit_test_sdnotify_LDADD = $(unit_ldadd)
 tests_unit_test_child_SOURCES = tests/unit/test_child.c
 tests_unit_test_child_CFLAGS = $(unit_cflags)
 tests_unit_test_child_LDADD = $(unit_ldadd)
+
+# PROXY protocol against the real server (raw headers, HAProxy in front).
+TESTS += tests/integration/test_proxy.py
+EXTRA_DIST += tests/integration/test_proxy.py

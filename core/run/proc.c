@@ -40,6 +40,8 @@ struct serve_child {
 	union { struct sockaddr sa; struct sockaddr_storage ss; } remote;
 	socklen_t remote_len;
 	int has_remote;
+	union { struct sockaddr sa; struct sockaddr_storage ss; } local;
+	socklen_t local_len;            /**< 0: the socket's own (getsockname) */
 	unsigned proto;
 	uint64_t start_ms;
 	proc_exit_cb *on_exit;
@@ -164,8 +166,13 @@ static int serve_child_main(void *arg)
 		peer.remote_len = sc->remote_len;
 	}
 	peer.local_len = sizeof(peer.local);
-	if (getsockname(3, (struct sockaddr *)&peer.local, &peer.local_len) < 0)
+	if (sc->local_len) {
+		memcpy(&peer.local, &sc->local, sc->local_len); /* PROXY header */
+		peer.local_len = sc->local_len;
+	} else if (getsockname(3, (struct sockaddr *)&peer.local,
+	                       &peer.local_len) < 0) {
 		peer.local_len = 0;
+	}
 	conn_fill_peer_text(&peer);
 	fl = svc->module->serve(3, &peer, svc->instance);
 	fflush(NULL);
@@ -200,6 +207,16 @@ pid_t proc_spawn_serve(struct loop *l, struct superd_service *svc, int fd,
                        const struct sockaddr *sa, socklen_t salen,
                        unsigned proto, proc_exit_cb *on_exit, void *arg)
 {
+	return proc_spawn_serve_at(l, svc, fd, sa, salen, NULL, 0, proto,
+	                           on_exit, arg);
+}
+
+/* proc_spawn_serve with the local address given (see proc.h). */
+pid_t proc_spawn_serve_at(struct loop *l, struct superd_service *svc, int fd,
+                          const struct sockaddr *sa, socklen_t salen,
+                          const struct sockaddr *local, socklen_t llen,
+                          unsigned proto, proc_exit_cb *on_exit, void *arg)
+{
 	struct serve_child *sc = calloc(1, sizeof(*sc));
 	struct child_spec spec = { .fn = serve_child_main, .fn_arg = sc,
 	                           .fd = { -1, -1, -1, fd } };
@@ -219,6 +236,10 @@ pid_t proc_spawn_serve(struct loop *l, struct superd_service *svc, int fd,
 		memcpy(&sc->remote, sa, salen);
 		sc->remote_len = salen;
 		sc->has_remote = 1;
+	}
+	if (local && llen <= sizeof(sc->local)) {
+		memcpy(&sc->local, local, llen);
+		sc->local_len = llen;
 	}
 	sc->start_ms = loop_now(l);
 	sc->on_exit = on_exit;

@@ -43,6 +43,11 @@ void proc_forget_all(void);
 pid_t proc_spawn_serve(struct loop *l, struct superd_service *svc, int fd,
                        const struct sockaddr *sa, socklen_t salen,
                        unsigned proto, proc_exit_cb *on_exit, void *arg);
+/** proc_spawn_serve with local (from a PROXY header) as the local address. */
+pid_t proc_spawn_serve_at(struct loop *l, struct superd_service *svc, int fd,
+                          const struct sockaddr *sa, socklen_t salen,
+                          const struct sockaddr *local, socklen_t llen,
+                          unsigned proto, proc_exit_cb *on_exit, void *arg);
 
 /** Describe a wait status: "exit 3", "signal 9 (Killed)", "core dumped" too. */
 void proc_describe_status(int status, char *buf, size_t size);

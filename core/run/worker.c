@@ -20,6 +20,7 @@
 #include "loader.h"
 #include "log.h"
 #include "proc.h"
+#include "proxy_wait.h"
 #include "worker.h"
 
 /* Connections accepted per readiness event before others get a turn. */
@@ -52,7 +53,8 @@ static struct {
 /* Stopping and nothing left open: exit. */
 static void maybe_exit(void)
 {
-	if (wk.stopping && conn_count() == 0 && proc_count() == 0)
+	if (wk.stopping && conn_count() == 0 && proc_count() == 0 &&
+	    proxy_wait_count() == 0)
 		_exit(0);
 }
 
@@ -82,11 +84,15 @@ static void accept_pause(struct wlisten *w, int err)
 		accept_resume(wk.loop, w);
 }
 
-/* Admit one accepted connection and hand it to its service. */
-static void accepted(struct wlisten *w, int fd, const struct sockaddr *sa,
-                     socklen_t salen)
+/*
+ * Admit a connection (rules and limits on its peer: the PROXY header's
+ * client when there was one) and hand it to its service.  local: the
+ * address the client reached, from the header (NULL: the socket's own).
+ */
+static void admit(struct svc_listen *sl, int fd, const struct sockaddr *sa,
+                  socklen_t salen, const struct sockaddr *local,
+                  socklen_t llen)
 {
-	struct svc_listen *sl = w->sl;
 	struct superd_service *svc = sl->svc;
 	unsigned proto = sl->ls->la.proto;
 
@@ -101,13 +107,33 @@ static void accepted(struct wlisten *w, int fd, const struct sockaddr *sa,
 		}
 	}
 	if (sl->mode == LISTEN_EVENT) {
-		conn_start(svc, fd, sa, salen, proto);
+		conn_start_at(svc, fd, sa, salen, local, llen, proto);
 		return;
 	}
-	if (proc_spawn_serve(wk.loop, svc, fd, sa, salen, proto, NULL, NULL) < 0 &&
-	    svc->access)
+	if (proc_spawn_serve_at(wk.loop, svc, fd, sa, salen, local, llen, proto,
+	                        NULL, NULL) < 0 && svc->access)
 		access_release(svc->access, sa);
 	close(fd);
+}
+
+/* A trusted sender's header arrived (see proxy_wait.h). */
+static void proxy_ready(struct svc_listen *sl, int fd,
+                        const struct sockaddr *remote, socklen_t rlen,
+                        const struct sockaddr *local, socklen_t llen)
+{
+	admit(sl, fd, remote, rlen, local, llen);
+	maybe_exit();
+}
+
+/* A new connection: its PROXY header first when its sender is trusted. */
+static void accepted(struct wlisten *w, int fd, const struct sockaddr *sa,
+                     socklen_t salen)
+{
+	if (proxy_expected(w->sl, sa)) {
+		proxy_wait_start(wk.loop, w->sl, fd, sa, salen, proxy_ready);
+		return;
+	}
+	admit(w->sl, fd, sa, salen, NULL, 0);
 }
 
 /* A listening socket is readable: accept a bounded batch. */
@@ -254,6 +280,7 @@ static void grace_over(struct loop *l, void *arg)
 		        "grace time over: closing %zu connections, ending %zu children",
 		        conn_count(), proc_count());
 	proc_kill_all(SIGTERM);
+	proxy_wait_close_all();
 	conn_close_all("shutdown");
 	_exit(0);
 }
@@ -330,6 +357,7 @@ void worker_run(struct runconf *rc, struct loop *parent, unsigned index)
 		_exit(1);
 	}
 	host_set_loop(wk.loop);
+	proxy_wait_on_refused(maybe_exit);
 	if (conn_init(wk.loop, maybe_exit) < 0) {
 		log_errno(NULL, "malloc", errno);
 		_exit(1);
