@@ -14,6 +14,20 @@
 #include "addr.h"
 #include "conftree.h"
 
+/** A service's `sandbox:` (config_sandbox.c): what its children get. */
+struct sandbox_conf {
+	unsigned long long cpu;       /**< RLIMIT_CPU seconds; 0: inherited */
+	unsigned long long memory;    /**< RLIMIT_AS bytes; 0: inherited */
+	unsigned long long files;     /**< RLIMIT_NOFILE; 0: inherited */
+	unsigned long long processes; /**< RLIMIT_NPROC; 0: inherited */
+	int no_new_privs;             /**< PR_SET_NO_NEW_PRIVS */
+	char **read, **write, **exec; /**< Landlock paths, NULL-terminated (or NULL) */
+	int landlock;                 /**< any of the three lists given */
+};
+
+/** Free a sandbox_conf and its lists (NULL is fine). */
+void sandbox_conf_free(struct sandbox_conf *sb);
+
 /** One service as configured (after `defaults:` are applied). */
 struct service_conf {
 	char *name;                       /**< key under services: */
@@ -41,6 +55,7 @@ struct service_conf {
 	                                       listener, any entry: every client) */
 	size_t nproxy_from;
 	const struct superd_opt *options; /**< `options:` or NULL */
+	struct sandbox_conf *sandbox;     /**< `sandbox:`, or NULL */
 };
 
 enum log_target { LOG_TO_STDERR, LOG_TO_SYSLOG, LOG_TO_FILE };

@@ -21,13 +21,13 @@
 enum svc_key {
 	K_MODULE, K_PROTOCOL, K_LISTEN, K_MAX_CONNECTIONS, K_PER_SOURCE,
 	K_RATE, K_RATE_PER_SOURCE, K_TIMEOUT, K_ENABLED, K_ALLOW, K_DENY,
-	K_OPTIONS, K_PROXY_PROTOCOL, K_COUNT
+	K_OPTIONS, K_PROXY_PROTOCOL, K_SANDBOX, K_COUNT
 };
 
 static const char *const service_keys[K_COUNT + 1] = {
 	"module", "protocol", "listen", "max_connections", "per_source",
 	"rate", "rate_per_source", "timeout", "enabled", "allow", "deny",
-	"options", "proxy_protocol", NULL
+	"options", "proxy_protocol", "sandbox", NULL
 };
 
 /* `defaults:` after its own check: each key's value, and whether it was bad. */
@@ -274,6 +274,8 @@ static int svc_apply(struct conf_build *b, struct service_conf *sc,
 	case K_OPTIONS:
 		sc->options = conftree_is_null(v) ? NULL : v;
 		return 0;
+	case K_SANDBOX:
+		return conf_sandbox(b, v, prefix, &sc->sandbox);
 	default:
 		break;
 	}
@@ -343,6 +345,7 @@ static void service_conf_clear(struct service_conf *sc)
 	free(sc->allow);
 	free(sc->deny);
 	free(sc->proxy_from);
+	sandbox_conf_free(sc->sandbox);
 	memset(sc, 0, sizeof(*sc));
 }
 

@@ -43,6 +43,9 @@ int conf_path(const struct conf_build *b, const struct superd_opt *at,
  */
 void conf_includes(struct conf_build *b, const struct superd_opt ***maps,
                    size_t *nmaps);
+/** A service's `sandbox:` mapping into *out (replaced).  0 or -1. */
+int conf_sandbox(const struct conf_build *b, const struct superd_opt *v,
+                 const char *prefix, struct sandbox_conf **out);
 /** Check and fill cfg->global from the `global:` node (may be NULL). */
 void conf_global(struct conf_build *b, const struct superd_opt *g);
 

@@ -3,7 +3,8 @@
 # their unit and integration tests.
 libsuperdcore_la_SOURCES += core/guard/access.c core/guard/access_dgram.c core/guard/access_shared.c \
 	core/guard/access_priv.h core/guard/access.h core/guard/privs.c \
-	core/guard/privs_ids.c core/guard/privs.h
+	core/guard/privs_ids.c core/guard/privs.h \
+	core/guard/landlock.c core/guard/landlock.h
 
 check_PROGRAMS += tests/unit/test_access tests/unit/test_privs
 TESTS += tests/unit/test_access tests/unit/test_privs
@@ -22,3 +23,7 @@ EXTRA_DIST += $(controls_integration_tests)
 # Integration: UDP datagram lines and summaries, refusal wording.
 TESTS += tests/integration/test_udp_logs.py
 EXTRA_DIST += tests/integration/test_udp_logs.py
+# The sandbox: per-service limits and Landlock paths for children.
+sandbox_integration_tests = tests/integration/test_sandbox.py
+TESTS += $(sandbox_integration_tests)
+EXTRA_DIST += $(sandbox_integration_tests)

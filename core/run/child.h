@@ -23,15 +23,7 @@
 #include "superd/module.h"
 
 struct privs_ids;
-
-/** Resource limits a child starts with (0: leave as inherited). */
-struct child_limits {
-	unsigned long long cpu_s;     /**< RLIMIT_CPU, seconds */
-	unsigned long long memory;    /**< RLIMIT_AS, bytes */
-	unsigned long long files;     /**< RLIMIT_NOFILE */
-	unsigned long long processes; /**< RLIMIT_NPROC */
-	int no_new_privs;             /**< PR_SET_NO_NEW_PRIVS */
-};
+struct sandbox_conf;
 
 /** Everything a child gets. */
 struct child_spec {
@@ -45,7 +37,9 @@ struct child_spec {
 	const char *dir;           /**< chdir; NULL: stay */
 	unsigned flags;            /**< SUPERD_SPAWN_SETSID / _SETPGRP */
 	const struct privs_ids *ids;      /**< switch to; NULL: stay */
-	const struct child_limits *limits; /**< NULL: none */
+	const struct sandbox_conf *limits; /**< rlimits, no_new_privs, Landlock
+	                                        paths (the service's sandbox:);
+	                                        NULL: none */
 };
 
 /**

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "landlock.h"
 #include "privs.h"
 
 /* First fd number used to park the spec's fds while they are moved. */
@@ -121,19 +122,27 @@ static int limit_set(int resource, unsigned long long value)
 	return setrlimit(resource, &rl);
 }
 
-/* The spec's rlimits and no_new_privs. */
-static int apply_limits(const struct child_limits *lim)
+/* The spec's rlimits, no_new_privs and Landlock paths. */
+static int apply_limits(const struct sandbox_conf *lim)
 {
+	struct landlock_paths lp;
+
 	if (!lim)
 		return 0;
-	if (limit_set(RLIMIT_CPU, lim->cpu_s) < 0 ||
+	if (limit_set(RLIMIT_CPU, lim->cpu) < 0 ||
 	    limit_set(RLIMIT_AS, lim->memory) < 0 ||
 	    limit_set(RLIMIT_NOFILE, lim->files) < 0 ||
 	    limit_set(RLIMIT_NPROC, lim->processes) < 0)
 		return -1;
 	if (lim->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -1;
-	return 0;
+	if (!lim->landlock)
+		return 0;
+	lp.read = (const char *const *)lim->read;
+	lp.write = (const char *const *)lim->write;
+	lp.exec = (const char *const *)lim->exec;
+	lp.append = NULL;
+	return landlock_restrict(&lp);
 }
 
 /* Apply spec in this process (see child.h), keeping fd keep; -1 with errno. */

@@ -90,6 +90,7 @@ struct runconf *runconf_load(const char *path)
 		svc->at = sc->at;
 		svc->config_dir = cfg->dir;
 		svc->conf = sc;
+		svc->child_limits = sc->sandbox;
 		svc->timeout_ms = sc->timeout * 1000u;
 		if (service_setup(svc, cfg) < 0)
 			failed = 1;

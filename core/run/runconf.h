@@ -19,7 +19,6 @@ struct access_svc;
 struct access_shared;
 struct listener;
 struct privs_ids;
-struct child_limits;
 
 struct superd_service {
 	const char *name;               /**< service name (from conf) */
@@ -37,7 +36,7 @@ struct superd_service {
 	int started;                    /**< start() succeeded (or not needed) */
 	unsigned timeout_ms;            /**< idle timeout for new connections */
 	struct privs_ids *user_ids;     /**< host->service_user, or NULL */
-	const struct child_limits *child_limits; /**< sandbox: limits, or NULL */
+	const struct sandbox_conf *child_limits; /**< sandbox:, or NULL */
 };
 
 /** How a listening socket is served. */

@@ -43,10 +43,12 @@ class Web:
     """A superd with one http service `web` on {port0} serving files.
 
     options: extra http options (a dict, written as YAML); global_: extra
-    global keys; timeout None: the service has no `timeout`.  Use as a context manager; .port, .root, .superd."""
+    global keys; timeout None: the service has no `timeout`; service: extra
+    keys of the service itself.  Use as a context manager; .port, .root,
+    .superd."""
 
     def __init__(self, backend, files, options=None, global_=None, timeout=30,
-                 env=None):
+                 env=None, service=None):
         self.superd = None
         self.base = tempfile.mkdtemp(prefix="superd-http-")
         self.root = make_root(files, self.base)
@@ -58,6 +60,7 @@ class Web:
         if timeout is None:  # a service without `timeout`
             del conf["services"]["web"]["timeout"]
         conf["global"].update(global_ or {})
+        conf["services"]["web"].update(service or {})
         self.superd = h.Superd(conf, backend=backend, env=env)
 
     def __enter__(self):

@@ -110,7 +110,7 @@ START_TEST(program_gets_the_reset)
 	                 " pwd; ps -o sid= -o pgid= -p $$ | tr -s ' '; echo $$;"
 	                 " ulimit -n; ulimit -t; echo oops >&2", NULL };
 	char *envp[] = { "PATH=/usr/bin:/bin", NULL };
-	struct child_limits lim = { .files = 64, .cpu_s = 5 };
+	struct sandbox_conf lim = { .files = 64, .cpu = 5 };
 	struct superd_spawn sp = { .size = sizeof(sp), .path = "/bin/sh", .argv = argv,
 	                           .envp = envp, .dir = "/tmp",
 	                           .flags = SUPERD_SPAWN_SETSID, .log_tag = "probe",

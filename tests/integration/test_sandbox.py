@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""test_sandbox.py - a service's `sandbox:` applied to its children: a CGI
+over its memory or CPU limit dies and the client gets 500/504, fd and
+process limits reach the program, Landlock paths keep an exec program
+away from files outside them (skipped, saying why, where the kernel has
+no Landlock), and bad sandbox values are positioned `superd -t` errors."""
+
+import ctypes
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as h  # noqa: E402
+import httpkit as hk  # noqa: E402
+
+SH = "#!/bin/sh\n"
+FILES = {
+    "hog.cgi": ("exec", SH + 'x=$(head -c 100000000 /dev/zero | tr "\\0" a)\n'
+                'printf "Content-Type: text/plain\\n\\nsurvived ${#x}"\n'),
+    "spin.cgi": ("exec", SH + 'while :; do :; done\n'),
+    "limits.cgi": ("exec", SH + 'printf "Content-Type: text/plain\\n\\n"\n'
+                   'echo "files=$(ulimit -n) cpu=$(ulimit -t) nnp=$(grep NoNewPrivs /proc/self/status | tr -d "\\t ")"\n'),
+    "small.cgi": ("exec", SH + 'printf "Content-Type: text/plain\\n\\nfine"\n'),
+}
+
+
+def landlock_abi():
+    """The kernel's Landlock ABI (0: none), as superd probes it."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    nr = {"x86_64": 444, "aarch64": 444}.get(os.uname().machine)
+    if nr is None:
+        return 0
+    v = libc.syscall(nr, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+    return v if v > 0 else 0
+
+
+@h.test(backends=True)
+def cgi_over_memory_limit_is_500(backend):
+    with hk.Web(backend, FILES, service={"sandbox": {"memory": "32M"}}) as w:
+        r = w.get("/small.cgi")
+        h.eq((r.status, r.body), (200, b"fine"), "a script within the limit")
+        t0 = time.monotonic()
+        r = w.get("/hog.cgi")
+        h.eq(r.status, 500, "a script over its memory limit")
+        h.check(b"survived" not in r.body, "the allocation must fail")
+        h.check(time.monotonic() - t0 < 10, "answered promptly")
+
+
+@h.test(backends=True)
+def cgi_over_cpu_limit_dies(backend):
+    with hk.Web(backend, FILES, options={"cgi_timeout": 20},
+                service={"sandbox": {"cpu": 1}}) as w:
+        t0 = time.monotonic()
+        r = w.get("/spin.cgi")
+        took = time.monotonic() - t0
+        h.check(r.status in (500, 504), "status %d" % r.status)
+        h.check(took < 10, "killed by RLIMIT_CPU after ~1 s, not cgi_timeout (%.1fs)" % took)
+        w.superd.wait_log(r"cgi /spin\.cgi: killed by signal (9|24)")
+
+
+@h.test(backends=True)
+def limits_reach_the_script(backend):
+    with hk.Web(backend, FILES, service={"sandbox": {"files": 32, "cpu": 7,
+                                                    "no_new_privs": True}}) as w:
+        r = w.get("/limits.cgi")
+        h.eq(r.status, 200)
+        h.eq(r.body.strip(), b"files=32 cpu=7 nnp=NoNewPrivs:1")
+
+
+@h.test()
+def exec_program_confined_by_landlock():
+    if landlock_abi() == 0:
+        h.skip("this kernel has no Landlock (landlock_create_ruleset "
+               "LANDLOCK_CREATE_RULESET_VERSION failed)")
+    with h.Superd("""
+services:
+  peek:
+    module: exec
+    listen: "127.0.0.1:{port0}"
+    sandbox:
+      read: [/usr, /lib, /lib64, /etc/ld.so.cache, "{tmp}/ok.txt"]
+      exec: [/usr/bin, /bin, /usr/lib, /lib, /lib64]
+    options:
+      argv: [/bin/sh, -c, 'cat {tmp}/ok.txt; cat {tmp}/secret.txt || echo denied']
+""", files={"ok.txt": "allowed\n", "secret.txt": "SECRET\n"}) as s:
+        out = h.tcp_exchange("127.0.0.1", s.port(0), b"").decode()
+        h.check("allowed" in out, "a listed path is readable: %r" % out)
+        h.check("SECRET" not in out and "denied" in out,
+                "a path outside the list is not: %r" % out)
+        s.wait_log(r"peek: pid \d+: cat: .*secret\.txt: Permission denied")
+
+
+@h.test()
+def bad_sandbox_values_are_positioned_errors():
+    for bad, msg in (("{memory: lots}", r"sandbox: memory: expected bytes"),
+                     ("{cpu: 0}", r"sandbox: cpu: 0 is out of range"),
+                     ("{files: [1]}", r"sandbox: files: expected a whole number"),
+                     ("{bogus: 1}", r"sandbox: unknown key 'bogus'"),
+                     ("[/usr]", r"sandbox: expected a mapping")):
+        r, _ = h.check_config("""
+services:
+  e:
+    module: echo
+    listen: "127.0.0.1:7"
+    sandbox: %s
+""" % bad)
+        h.eq(r.returncode, 1, "superd -t with sandbox: %s" % bad)
+        h.check(re.search(r"superd\.yaml:\d+:\d+: service 'e': " + msg, r.stderr),
+                "%s: %r" % (bad, r.stderr))
+
+
+if __name__ == "__main__":
+    h.main()
