@@ -89,10 +89,22 @@ services:
     options: {argv: [/bin/sh, -c, "echo PROTO=$PROTO; echo IP=$TCPREMOTEIP; cat"]}
 """, backend=backend, wait_tcp=[]) as s:
         path = s.path("exec.sock")
-        h.wait_until(lambda: os.path.exists(path), 5, what="the UNIX socket")
-        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        c.settimeout(5)
-        c.connect(path)
+        conns = []
+
+        def connected():
+            # the path exists from bind(); it accepts only after listen()
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            c.settimeout(5)
+            try:
+                c.connect(path)
+            except (FileNotFoundError, ConnectionRefusedError):
+                c.close()
+                return False
+            conns.append(c)
+            return True
+
+        h.wait_until(connected, 5, what="the UNIX socket accepting")
+        c = conns[0]
         c.sendall(b"through\n")
         c.shutdown(socket.SHUT_WR)
         h.eq(h.recv_all(c), b"PROTO=UNIX\nIP=\nthrough\n")
