@@ -8,7 +8,7 @@
 #   ./bootstrap.sh test   install what is missing, then: build with -Werror
 #                         and run `make check` (unit tests + integration tests
 #                         on every event backend), the same under ASan+UBSan,
-#                         `make distcheck`, the HTTP parser fuzzer for a
+#                         `make distcheck`, the HTTP fuzz targets for a
 #                         bounded time, and the .deb/.rpm packaging builds
 #
 # Environment: JOBS (parallel make jobs, default: CPUs), FUZZ_SECONDS
@@ -95,9 +95,9 @@ do_test() {
 		DISTCHECK_CONFIGURE_FLAGS=--enable-werror
 
 	if [ "${SKIP_FUZZ:-0}" != 1 ]; then
-		echo "== fuzz the HTTP request parser (${FUZZ_SECONDS:-60} s)"
+		echo "== fuzz the HTTP parsers: request, CGI header, Range and conditionals, dates (${FUZZ_SECONDS:-60} s in all)"
 		configure_in _build/fuzz --enable-fuzz CC=clang
-		# `make fuzz` builds the target and runs it (tests/fuzz/run.sh).
+		# `make fuzz` builds the targets and runs each for its share (tests/fuzz/run.sh).
 		FUZZ_SECONDS=${FUZZ_SECONDS:-60} make -C _build/fuzz -j"$JOBS" fuzz
 	fi
 

@@ -8,7 +8,8 @@ http_module_sources = \
 	modules/http/mime.c modules/http/mime.h \
 	modules/http/buf.c \
 	modules/http/response.c \
-	modules/http/static.c modules/http/filecache.c modules/http/filecache.h \
+	modules/http/static.c modules/http/range.c modules/http/range.h \
+	modules/http/filecache.c modules/http/filecache.h \
 	modules/http/listing.c \
 	modules/http/cgi.c modules/http/cgi_env.c modules/http/cgi_head.c \
 	modules/http/cgi.h modules/http/spool.c modules/http/spool.h \
@@ -79,19 +80,43 @@ http_integration_tests = \
 TESTS += $(http_integration_tests)
 EXTRA_DIST += $(http_integration_tests) tests/integration/httpkit.py
 
-# libFuzzer target for the request parser: ./configure --enable-fuzz CC=clang
-EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/fuzz_http_parse.c
+# libFuzzer targets: ./configure --enable-fuzz CC=clang; `make fuzz` runs
+# each for its share of FUZZ_SECONDS (default 60 in all).
+http_fuzz_targets = tests/fuzz/fuzz_http_parse tests/fuzz/fuzz_http_cgihead \
+	tests/fuzz/fuzz_http_range tests/fuzz/fuzz_http_date
+EXTRA_DIST += tests/fuzz/run.sh tests/fuzz/fuzz_http_parse.c \
+	tests/fuzz/fuzz_http_cgihead.c tests/fuzz/fuzz_http_range.c \
+	tests/fuzz/fuzz_http_date.c
 if ENABLE_FUZZ
-noinst_PROGRAMS += tests/fuzz/fuzz_http_parse
+http_fuzz_cflags = $(AM_CFLAGS) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+http_fuzz_ldflags = -fsanitize=fuzzer,address,undefined
+noinst_PROGRAMS += $(http_fuzz_targets)
 tests_fuzz_fuzz_http_parse_SOURCES = tests/fuzz/fuzz_http_parse.c \
 	modules/http/parse.c modules/http/chunked.c modules/http/parse.h modules/http/hex.h \
 	modules/http/path.c modules/http/path.h
 tests_fuzz_fuzz_http_parse_CPPFLAGS = $(http_module_cppflags)
-tests_fuzz_fuzz_http_parse_CFLAGS = $(AM_CFLAGS) \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-tests_fuzz_fuzz_http_parse_LDFLAGS = -fsanitize=fuzzer,address,undefined
-fuzz: tests/fuzz/fuzz_http_parse
-	$(SHELL) $(srcdir)/tests/fuzz/run.sh ./tests/fuzz/fuzz_http_parse
+tests_fuzz_fuzz_http_parse_CFLAGS = $(http_fuzz_cflags)
+tests_fuzz_fuzz_http_parse_LDFLAGS = $(http_fuzz_ldflags)
+# the other three reach into the module: linked with all of it
+tests_fuzz_fuzz_http_cgihead_SOURCES = tests/fuzz/fuzz_http_cgihead.c $(http_module_sources)
+tests_fuzz_fuzz_http_cgihead_CPPFLAGS = $(http_module_cppflags)
+tests_fuzz_fuzz_http_cgihead_CFLAGS = $(http_fuzz_cflags)
+tests_fuzz_fuzz_http_cgihead_LDFLAGS = $(http_fuzz_ldflags)
+tests_fuzz_fuzz_http_range_SOURCES = tests/fuzz/fuzz_http_range.c $(http_module_sources)
+tests_fuzz_fuzz_http_range_CPPFLAGS = $(http_module_cppflags)
+tests_fuzz_fuzz_http_range_CFLAGS = $(http_fuzz_cflags)
+tests_fuzz_fuzz_http_range_LDFLAGS = $(http_fuzz_ldflags)
+tests_fuzz_fuzz_http_date_SOURCES = tests/fuzz/fuzz_http_date.c $(http_module_sources)
+tests_fuzz_fuzz_http_date_CPPFLAGS = $(http_module_cppflags)
+tests_fuzz_fuzz_http_date_CFLAGS = $(http_fuzz_cflags)
+tests_fuzz_fuzz_http_date_LDFLAGS = $(http_fuzz_ldflags)
+fuzz: $(http_fuzz_targets)
+	@secs=$$(( $${FUZZ_SECONDS:-60} / 4 )); [ $$secs -ge 1 ] || secs=1; \
+	for t in $(http_fuzz_targets); do \
+		echo "== $$t ($$secs s)"; \
+		$(SHELL) $(srcdir)/tests/fuzz/run.sh ./$$t $$secs || exit 1; \
+	done
 else
 fuzz:
 	@echo "fuzz: configure with --enable-fuzz CC=clang first" >&2; exit 1

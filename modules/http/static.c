@@ -1,13 +1,15 @@
 /*
  * static.c - regular files: GET and HEAD with validators, conditional
- * requests (If-None-Match, If-Modified-Since -> 304), single ranges
- * (206, 416, If-Range) and OPTIONS.  Bodies go out with host->sendfile,
+ * requests (If-None-Match, If-Modified-Since -> 304), ranges (206, one
+ * range or several as multipart/byteranges; 416; If-Range; see range.c)
+ * and OPTIONS.  Bodies go out with host->sendfile,
  * the socket corked meanwhile (TCP_CORK, as lighttpd and nginx do) so that
  * the head does not travel alone; small ones are read into the head's
  * write instead, which saves the kernel a second send for the most common
  * case.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "range.h"
 
 /* Files up to this size travel in the same write as their head. */
 #define INLINE_MAX (16 * 1024)
@@ -29,124 +32,6 @@ static int make_etag(const struct stat *sb, char *out, size_t outsz)
 	return snprintf(out, outsz, "\"%llx-%llx\"",
 	                (unsigned long long)sb->st_mtime,
 	                (unsigned long long)sb->st_size);
-}
-
-/* Weak comparison of our etag with an If-None-Match list ("*" matches). */
-static int etag_list_matches(struct http_slice v, const char *etag)
-{
-	size_t i = 0, elen = strlen(etag);
-
-	while (i < v.n) {
-		size_t a;
-
-		while (i < v.n && (v.p[i] == ' ' || v.p[i] == '\t' || v.p[i] == ','))
-			i++;
-		if (i >= v.n)
-			break;
-		if (v.p[i] == '*')
-			return 1;
-		if (v.n - i >= 2 && v.p[i] == 'W' && v.p[i + 1] == '/')
-			i += 2;
-		a = i;
-		if (i < v.n && v.p[i] == '"') {
-			i++;
-			while (i < v.n && v.p[i] != '"')
-				i++;
-			i++;
-		}
-		if (i - a == elen && i <= v.n && !memcmp(v.p + a, etag, elen))
-			return 1;
-		while (i < v.n && v.p[i] != ',')
-			i++;
-	}
-	return 0;
-}
-
-/* The conditional GET/HEAD rules of RFC 9110 §13.2.2: 1 means 304. */
-static int not_modified(const struct http_request *req, const char *etag,
-                        time_t mtime)
-{
-	time_t since;
-
-	if (req->if_none_match.p)
-		return etag_list_matches(req->if_none_match, etag);
-	if (!req->if_modified_since.p || req->ims_count != 1)
-		return 0;
-	since = http_date_parse(req->if_modified_since.p, req->if_modified_since.n);
-	return since != (time_t)-1 && mtime <= since;
-}
-
-/* If-Range: a strong etag match or the exact Last-Modified date. */
-static int if_range_holds(struct http_slice v, const char *etag, time_t mtime)
-{
-	if (v.n && (v.p[0] == '"' || v.p[0] == 'W'))
-		return v.n == strlen(etag) && !memcmp(v.p, etag, v.n);
-	return http_date_parse(v.p, v.n) == mtime;
-}
-
-/* Parse a decimal number; -1 when not digits or too large. */
-static int64_t parse_pos(const char *p, size_t n)
-{
-	int64_t v = 0;
-
-	if (n == 0 || n > 18)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	return v;
-}
-
-/*
- * A single byte range against size: 1 and [*off, *off+*len) when it is
- * satisfiable, 416 when not, 0 to ignore the header (invalid, another
- * unit, or several ranges: we then send the whole file, as RFC 9110
- * §14.2 allows).
- */
-static int parse_range(struct http_slice v, int64_t size, int64_t *off,
-                       int64_t *len)
-{
-	const char *dash;
-	int64_t first, last;
-	struct http_slice spec;
-
-	if (v.n < 7 || !http_slice_eq((struct http_slice){ v.p, 6 }, "bytes="))
-		return 0;
-	spec = (struct http_slice){ v.p + 6, v.n - 6 };
-	while (spec.n && (spec.p[0] == ' ' || spec.p[0] == '\t'))
-		spec.p++, spec.n--;
-	if (memchr(spec.p, ',', spec.n))
-		return 0;
-	dash = memchr(spec.p, '-', spec.n);
-	if (!dash)
-		return 0;
-	if (dash == spec.p) { /* suffix: the last N bytes */
-		last = parse_pos(dash + 1, spec.n - 1);
-		if (last < 0)
-			return 0;
-		if (last == 0 || size == 0)
-			return 416;
-		*len = last < size ? last : size;
-		*off = size - *len;
-		return 1;
-	}
-	first = parse_pos(spec.p, (size_t)(dash - spec.p));
-	if (first < 0)
-		return 0;
-	if (dash + 1 == spec.p + spec.n)
-		last = size - 1;
-	else if ((last = parse_pos(dash + 1, (size_t)(spec.p + spec.n - dash - 1))) < 0 ||
-	         last < first)
-		return 0;
-	if (first >= size)
-		return 416;
-	if (last >= size)
-		last = size - 1;
-	*off = first;
-	*len = last - first + 1;
-	return 1;
 }
 
 /* Common header fields of a file response. */
@@ -194,6 +79,70 @@ static int send_body(struct http_conn *st, int fd, int64_t off, int64_t len)
 	return rc;
 }
 
+/* The head of one part of a multipart/byteranges body. */
+static void part_head(struct hbuf *b, const char *boundary, const char *type,
+                      const struct http_range *r, int64_t size)
+{
+	hbuf_printf(b, "\r\n--%s\r\nContent-Type: %s\r\nContent-Range: bytes %"
+	            PRId64 "-%" PRId64 "/%" PRId64 "\r\n\r\n", boundary, type,
+	            r->off, r->off + r->len - 1, size);
+}
+
+/*
+ * Several ranges: 206 with a multipart/byteranges body (RFC 9110 §14.6),
+ * each part's head written and its bytes queued with sendfile (a
+ * duplicate of fd each).  Content-Length is exact.  Takes fd.
+ */
+static int serve_multipart(struct http_conn *st, struct http_reqinfo *ri,
+                           int fd, const struct stat *sb, const char *etag,
+                           time_t lastmod, const struct http_range *r, int n,
+                           const char *type)
+{
+	const struct superd_host *host = st->inst->host;
+	char boundary[40];
+	uint64_t total = 0;
+	int i, ok = 1;
+
+	snprintf(boundary, sizeof(boundary), "superd-%llx-%llx",
+	         (unsigned long long)sb->st_ino ^ (unsigned long long)host->now_ms(),
+	         (unsigned long long)sb->st_mtime);
+	/* the body's length: part heads, data, and the closing line */
+	st->out->len = 0;
+	for (i = 0; i < n; i++) {
+		part_head(st->out, boundary, type, &r[i], sb->st_size);
+		total += (uint64_t)r[i].len;
+	}
+	total += st->out->len + strlen(boundary) + 8; /* CRLF "--" B "--" CRLF */
+	http_head_begin(st, ri, 206);
+	hbuf_printf(st->out, "Content-Type: multipart/byteranges; boundary=%s\r\n"
+	            "Content-Length: %" PRIu64 "\r\nAccept-Ranges: bytes\r\n",
+	            boundary, total);
+	file_fields(st, etag, lastmod);
+	hbuf_str(st->out, "\r\n");
+	for (i = 0; i < n && ok && !ri->head; i++) {
+		int dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+		part_head(st->out, boundary, type, &r[i], sb->st_size);
+		if (dup < 0) {
+			ok = 0;
+		} else if (http_flush_head(st) < 0) {
+			close(dup);
+			ok = 0;
+		} else if (host->sendfile(st->c, dup, (off_t)r[i].off,
+		                          (size_t)r[i].len) < 0) {
+			ok = 0; /* the host closed dup */
+		}
+		st->out->len = 0;
+	}
+	close(fd);
+	if (!ri->head && ok)
+		hbuf_printf(st->out, "\r\n--%s--\r\n", boundary);
+	if (ok) /* else the connection is failing: nothing more */
+		http_flush_head(st);
+	http_log(st, ri, 206, ri->head ? 0 : total);
+	return 206;
+}
+
 /* Serve a regular file (see http.h). */
 int http_serve_file(struct http_conn *st, const struct http_request *req,
                     struct http_reqinfo *ri, int fd, const struct stat *sb,
@@ -203,6 +152,7 @@ int http_serve_file(struct http_conn *st, const struct http_request *req,
 	char etag[48];
 	time_t now = time(NULL), lastmod = sb->st_mtime < now ? sb->st_mtime : now;
 	int64_t size = sb->st_size, off = 0, len = size;
+	struct http_range ranges[HTTP_RANGES_MAX];
 	int status = 200, r = 0;
 	size_t fields_at;
 
@@ -219,7 +169,7 @@ int http_serve_file(struct http_conn *st, const struct http_request *req,
 		return 200;
 	}
 	make_etag(sb, etag, sizeof(etag));
-	if (not_modified(req, etag, lastmod)) {
+	if (http_not_modified(req, etag, lastmod)) {
 		close(fd);
 		http_head_begin(st, ri, 304);
 		file_fields(st, etag, lastmod);
@@ -229,8 +179,8 @@ int http_serve_file(struct http_conn *st, const struct http_request *req,
 		return 304;
 	}
 	if (req->range.p && req->method == HTTP_M_GET &&
-	    (!req->if_range.p || if_range_holds(req->if_range, etag, lastmod)))
-		r = parse_range(req->range, size, &off, &len);
+	    (!req->if_range.p || http_if_range_holds(req->if_range, etag, lastmod)))
+		r = http_range_parse(req->range, size, ranges);
 	if (r == 416) {
 		close(fd);
 		http_head_begin(st, ri, 416);
@@ -240,8 +190,14 @@ int http_serve_file(struct http_conn *st, const struct http_request *req,
 		http_log(st, ri, 416, 0);
 		return 416;
 	}
-	if (r == 1)
+	if (r > 1)
+		return serve_multipart(st, ri, fd, sb, etag, lastmod, ranges, r,
+		                       mime_lookup(&inst->mime, name, name_len));
+	if (r == 1) {
 		status = 206;
+		off = ranges[0].off;
+		len = ranges[0].len;
+	}
 	http_head_begin(st, ri, status);
 	fields_at = st->out->len;
 	hbuf_printf(st->out, "Content-Type: %s\r\nContent-Length: %" PRId64

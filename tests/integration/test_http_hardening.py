@@ -8,7 +8,8 @@ most cgi_max run at once (503 past it); cgi_timeout kills what a script
 left in its process group after it exited; the CGI header limit holds for
 one big read; HEAD to an NPH script sends no body; bad chunk framing is a
 400 even when the body is not used; a UNIX socket in the root is 403; a
-client that stops reading is dropped after send_timeout."""
+client that stops reading is dropped after send_timeout; several byte
+ranges are one multipart/byteranges response (merged, at most 16)."""
 
 import os
 import shutil
@@ -45,6 +46,7 @@ FILES = {
     "nph-head.cgi": ("exec", SH + 'printf "HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\n'
                      '\\r\\nnph-body-bytes"\n'),
     "plain.txt": "static",
+    "digits.txt": "0123456789abcdefghij",
 }
 
 
@@ -219,6 +221,57 @@ def send_timeout_drops_stalled_reader(backend):
         h.check(time.monotonic() - t < 6, "a stalled reader dropped after about 1 s")
         s.close()
         h.eq(w.get("/plain.txt").body, b"static")
+
+
+def multipart_parts(r):
+    """[(content-range, data)] of a multipart/byteranges response."""
+    ctype = r.header("content-type")
+    h.check(ctype.startswith("multipart/byteranges; boundary="), "type %r" % ctype)
+    sep = b"--" + ctype.split("boundary=", 1)[1].encode()
+    h.check(r.body.startswith(b"\r\n" + sep + b"\r\n"), "starts with the boundary")
+    h.check(r.body.endswith(b"\r\n" + sep + b"--\r\n"), "ends with the closing boundary")
+    parts = []
+    for chunk in r.body.split(b"\r\n" + sep)[1:-1]:
+        head, _, data = chunk[2:].partition(b"\r\n\r\n")
+        fields = dict(l.split(b": ", 1) for l in head.split(b"\r\n"))
+        h.eq(fields[b"Content-Type"], b"text/plain; charset=utf-8", "part type")
+        parts.append((fields[b"Content-Range"].decode(), data))
+    return parts
+
+
+@h.test(backends=True)
+def multiple_ranges(backend):
+    with hk.Web(backend, FILES) as w:
+        r = w.get("/digits.txt", {"Range": "bytes=0-1,5-7,-2"})
+        h.eq(r.status, 206)
+        h.eq(multipart_parts(r), [("bytes 0-1/20", b"01"), ("bytes 5-7/20", b"567"),
+                                  ("bytes 18-19/20", b"ij")])
+        # overlapping or adjacent ranges are merged; one range left: no multipart
+        for spec, want in (("0-4,2-6", "0-6"), ("0-1,2-3", "0-3"), ("5-7,0-9", "0-9"),
+                           ("0-1,50-60", "0-1")):
+            r = w.get("/digits.txt", {"Range": "bytes=" + spec})
+            h.eq((r.status, r.header("content-range")), (206, "bytes %s/20" % want), spec)
+        # merged, and in ascending order
+        r = w.get("/digits.txt", {"Range": "bytes=8-9,0-2,1-3"})
+        h.eq(multipart_parts(r), [("bytes 0-3/20", b"0123"), ("bytes 8-9/20", b"89")])
+        # too many ranges: the whole file; none satisfiable: 416
+        many = ",".join("%d-%d" % (i, i) for i in range(0, 20, 1)[:17])
+        r = w.get("/digits.txt", {"Range": "bytes=" + many})
+        h.eq((r.status, r.body), (200, b"0123456789abcdefghij"), "17 ranges")
+        h.eq(w.get("/digits.txt", {"Range": "bytes=50-60,70-80"}).status, 416)
+        # keep-alive goes on after a multipart response
+        c = w.conn()
+        c.send(hk.request("GET", "/digits.txt", {"Range": "bytes=0-0,2-2"}) +
+               hk.request("GET", "/plain.txt"))
+        h.eq(len(multipart_parts(c.response())), 2)
+        h.eq(c.response().body, b"static")
+        c.close()
+        # a real client
+        out = hk.curl("-D", "-", "-r", "1-2,4-5", w.url("/digits.txt"))
+        h.check(b"206 Partial Content" in out.stdout and
+                b"multipart/byteranges" in out.stdout and
+                b"Content-Range: bytes 4-5/20\r\n\r\n45" in out.stdout,
+                "curl -r 1-2,4-5: %r" % out.stdout[-300:])
 
 
 if __name__ == "__main__":
