@@ -13,6 +13,7 @@ void access_dgram_count(struct access_svc *a, enum access_verdict v,
 {
 	struct dgram_stats *st = &a->slot->udp;
 
+	counters_datagram(a, v);
 	atomic_fetch_add_explicit(&st->received, 1, memory_order_relaxed);
 	if (v == ACCESS_OK) {
 		atomic_fetch_add_explicit(&st->replies, replies, memory_order_relaxed);

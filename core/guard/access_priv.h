@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "access.h"
+#include "counters.h"
 
 #define ACCESS_MAX_SERVICES 1024
 #define ACCESS_NAME_MAX 96
@@ -79,6 +80,31 @@ struct ledger {
 	uint16_t src[SOURCE_ENTRIES];             /**< pins per source entry */
 };
 
+/**
+ * One service's counters in one process's slot (the process that owns the
+ * ledger of the same index).  Only that process writes them (relaxed
+ * loads and stores: no lock, no shared cache line); scrapes sum them over
+ * every slot.  They outlive the process, so a dead worker's counts stay.
+ */
+struct svc_counters {
+	_Atomic uint64_t accepted;
+	_Atomic uint64_t refused[REFUSED_REASONS];
+	_Atomic uint64_t bytes_in, bytes_out;
+	_Atomic uint64_t closed;                   /**< durations counted */
+	_Atomic uint64_t duration_us;              /**< their sum */
+	_Atomic uint64_t duration[COUNTER_BUCKETS + 1]; /**< per bucket, +Inf last */
+	_Atomic uint64_t datagrams;
+	_Atomic uint64_t dgram_dropped[DGRAM_DROP_REASONS];
+	_Atomic uint64_t http[COUNTER_HTTP_CODES + 1]; /**< per code, other last */
+} __attribute__((aligned(64)));
+
+/** Server-wide counts, written by the master. */
+struct server_counters {
+	_Atomic uint64_t workers;          /**< worker processes alive */
+	_Atomic uint64_t worker_restarts;  /**< workers replaced after a death */
+	_Atomic uint64_t reloads[2];       /**< [0] failed, [1] ok */
+};
+
 struct access_shared {
 	size_t maplen;
 	uint64_t seed;                /**< hash seed, random per server */
@@ -95,7 +121,11 @@ struct access_shared {
 	struct svc_slot slots[ACCESS_MAX_SERVICES];
 	struct source_entry sources[SOURCE_ENTRIES];
 	_Atomic int ledgers_lock;
+	struct server_counters server;
+	/** (ledger, slot) records ever written: a scrape reads only these. */
+	_Atomic uint64_t ctr_touched[LEDGERS][ACCESS_MAX_SERVICES / 64];
 	struct ledger ledgers[LEDGERS];
+	struct svc_counters ctr[LEDGERS][ACCESS_MAX_SERVICES];
 };
 
 struct access_svc {

@@ -220,6 +220,7 @@ static struct svc_slot *slot_bind(struct access_shared *sh, const char *name)
 	if (!spare)
 		return NULL;
 	memset(spare->log, 0, sizeof(spare->log));
+	counters_clear_slot(sh, (unsigned)(spare - sh->slots));
 	atomic_store(&spare->tat_us, 0);
 	spare->refs = 0;
 	snprintf(spare->name, sizeof(spare->name), "%s", name);

@@ -3,6 +3,8 @@
 # their unit and integration tests.
 libsuperdcore_la_SOURCES += core/guard/access.c core/guard/access_dgram.c core/guard/access_shared.c \
 	core/guard/access_priv.h core/guard/access.h core/guard/privs.c \
+	core/guard/counters.c core/guard/counters_report.c core/guard/counters.h \
+	core/guard/counters_priv.h \
 	core/guard/privs_ids.c core/guard/privs.h \
 	core/guard/landlock.c core/guard/landlock.h
 

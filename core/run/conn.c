@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "counters.h"
 #include "conn_priv.h"
 #include "log.h"
 
@@ -253,8 +254,12 @@ static void conn_destroy(superd_conn *c)
 	}
 	close(c->fd);
 	conn_drop_output(c);
-	if (c->svc->access)
+	if (c->svc->access) {
 		access_release(c->svc->access, &c->remote.sa);
+		counters_closed(c->svc->access,
+		                (loop_now(cn.loop) - c->start_ms) * 1000,
+		                c->bytes_in, c->bytes_out);
+	}
 	log_conn(c);
 	if (c->prev)
 		c->prev->next = c->next;

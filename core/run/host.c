@@ -11,6 +11,7 @@
 
 #include "child.h"
 #include "conn.h"
+#include "counters.h"
 #include "dgram.h"
 #include "host.h"
 #include "log.h"
@@ -208,6 +209,29 @@ static pid_t host_spawn(superd_service *svc, const struct superd_spawn *spec)
 	return child_spawn(current_loop, &cs, &w);
 }
 
+/* ABI 1.2: count an HTTP response for c's service. */
+static void host_http_response(superd_conn *c, unsigned code)
+{
+	struct superd_service *svc = conn_service(c);
+
+	if (svc && svc->access)
+		counters_http(svc->access, code);
+}
+
+/* ABI 1.2: every metric sample, summed over the workers. */
+static void host_metrics(const superd_service *svc, superd_metric_cb *cb,
+                         void *arg)
+{
+	if (svc && svc->access)
+		counters_report(svc->access, cb, arg);
+}
+
+/* ABI 1.2: has the server begun to stop? */
+static int host_stopping(const superd_service *svc)
+{
+	return svc && svc->access && counters_stopping(svc->access);
+}
+
 static const struct superd_host host = {
 	.size = sizeof(struct superd_host),
 	.abi_major = SUPERD_ABI_MAJOR,
@@ -251,6 +275,9 @@ static const struct superd_host host = {
 	.spawn_exec = spawn_exec,
 	.service_user = spawn_service_user,
 	.service_protocols = spawn_service_protocols,
+	.http_response = host_http_response,
+	.metrics = host_metrics,
+	.stopping = host_stopping,
 };
 
 const struct superd_host *host_table(void)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "counters.h"
 #include "daemon.h"
 #include "diag.h"
 #include "host.h"
@@ -121,6 +122,7 @@ static void worker_exited(pid_t pid, int status, void *arg)
 
 	s->pid = 0;
 	g->alive--;
+	counters_workers(ms.access, -1);
 	/* Give back what it held (connections, per-source pins) at once; the
 	 * pid is reaped, so a lock it died holding is taken over. */
 	if (ms.access)
@@ -137,6 +139,7 @@ static void worker_exited(pid_t pid, int status, void *arg)
 		                              ? s->crashes - MASTER_CRASH_FREE - 1 : 7);
 	if (delay > MASTER_BACKOFF_MAX_MS)
 		delay = MASTER_BACKOFF_MAX_MS;
+	counters_worker_restart(ms.access);
 	log_msg(SUPERD_LOG_ERROR, NULL, "worker %d died: %s; starting a new one%s",
 	        (int)pid, how, delay ? " after a pause" : "");
 	s->respawn = loop_timer_add(ms.loop, delay, respawn_due, s);
@@ -160,6 +163,7 @@ static void spawn_worker(struct wslot *s)
 	s->pid = pid;
 	s->started_ms = loop_now(ms.loop);
 	s->gen->alive++;
+	counters_workers(ms.access, 1);
 	if (proc_watch(pid, worker_exited, s) < 0)
 		log_errno(NULL, "proc_watch", errno);
 }
@@ -381,7 +385,11 @@ static void master_reload(void)
 	ms.cur = g;
 	log_msg(SUPERD_LOG_INFO, NULL, "reloaded %s: %zu services", ms.path,
 	        enabled_services(rc));
+	counters_reload(ms.access, 1);
+	goto watch;
 done:
+	counters_reload(ms.access, 0);
+watch:
 	if (ms.cur)
 		cfgwatch_set(ms.watch, ms.cur->rc->cfg);
 	sdnotify_send("READY=1");

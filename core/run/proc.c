@@ -15,6 +15,7 @@
 
 #include "access.h"
 #include "child.h"
+#include "counters.h"
 #include "conn.h"
 #include "log.h"
 #include "proc.h"
@@ -195,8 +196,10 @@ static void serve_child_exited(pid_t pid, int status, void *arg)
 	log_connection(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? SUPERD_LOG_INFO
 	                                                              : SUPERD_LOG_WARN,
 	               sc->svc->name, &lc, NULL);
-	if (sc->has_remote && sc->svc->access)
+	if (sc->has_remote && sc->svc->access) {
 		access_release(sc->svc->access, &sc->remote.sa);
+		counters_closed(sc->svc->access, lc.duration_ms * 1000, 0, 0);
+	}
 	if (sc->on_exit)
 		sc->on_exit(pid, status, sc->arg);
 	free(sc);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "counters.h"
 #include "listener.h"
 #include "log.h"
 #include "proxy.h"
@@ -93,6 +94,8 @@ static void pwait_refuse(struct pwait *p, const char *why)
 	struct superd_service *svc = p->sl->svc;
 
 	log_msg(SUPERD_LOG_DEBUG, svc->name, "PROXY header: %s", why);
+	if (svc->access)
+		counters_refused(svc->access, ACCESS_PROXY);
 	if (svc->access)
 		access_log_refusal(svc->access, ACCESS_PROXY,
 		                   (const struct sockaddr *)&p->peer,

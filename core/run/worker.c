@@ -14,6 +14,7 @@
 #include "access.h"
 #include "child.h"
 #include "conn.h"
+#include "counters.h"
 #include "dgram.h"
 #include "host.h"
 #include "listener.h"
@@ -102,9 +103,11 @@ static void admit(struct svc_listen *sl, int fd, const struct sockaddr *sa,
 
 		if (v != ACCESS_OK) {
 			close(fd);
+			counters_refused(svc->access, v);
 			access_log_refusal(svc->access, v, sa, now);
 			return;
 		}
+		counters_accepted(svc->access);
 	}
 	if (sl->mode == LISTEN_EVENT) {
 		conn_start_at(svc, fd, sa, salen, local, llen, proto);

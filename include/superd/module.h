@@ -97,7 +97,23 @@ struct superd_datagram {
 	void *reserved;                 /**< host's handle for reply(); do not touch */
 };
 
+/**
+ * One sample of the server's metrics (superd_host.metrics), valid during
+ * the callback.  Names follow the Prometheus text format 0.0.4; an
+ * OpenMetrics writer drops a counter's "_total" for the family name.
+ */
+struct superd_metric {
+	const char *family; /**< e.g. "superd_connections_accepted_total" */
+	const char *type;   /**< "counter", "gauge" or "histogram" */
+	const char *help;   /**< one line, no newline or backslash */
+	const char *unit;   /**< OpenMetrics unit ("seconds", "bytes") or "" */
+	const char *suffix; /**< "" or, in a histogram, "_bucket", "_sum", "_count" */
+	const char *labels; /**< `service="web",code="200"`, escaped; "" for none */
+	double value;       /**< +Inf is never a value (only a `le` label) */
+};
+
 /* Callback types used by host services. */
+typedef void superd_metric_cb(void *arg, const struct superd_metric *m);
 typedef void superd_timer_cb(void *arg);
 typedef void superd_watch_cb(int fd, unsigned events, void *arg);
 typedef void superd_child_cb(pid_t pid, int status, void *arg);
@@ -316,6 +332,23 @@ struct superd_host {
 	                    const superd_opt *group);
 	/** SUPERD_PROTO_* bits of the service's listeners (0 if unknown). */
 	unsigned (*service_protocols)(const superd_service *svc);
+
+	/* --- ABI 1.2: counters and metrics --- */
+
+	/**
+	 * Count one HTTP response with this status code for the connection's
+	 * service (superd_http_responses_total).  Cheap: no lock, no call
+	 * into other processes.
+	 */
+	void (*http_response)(superd_conn *c, unsigned code);
+	/**
+	 * Hand every sample of the server's metrics to cb, summed over all
+	 * workers: families in a fixed order, never interleaved, each
+	 * family's samples together.  svc: the calling service.
+	 */
+	void (*metrics)(const superd_service *svc, superd_metric_cb *cb, void *arg);
+	/** 1 once the server is stopping (SIGTERM/SIGINT), else 0. */
+	int (*stopping)(const superd_service *svc);
 };
 
 /**

@@ -347,6 +347,8 @@ void http_log(struct http_conn *st, const struct http_reqinfo *ri,
 
 	if (st->inst->log.fd >= 0)
 		accesslog_write(&st->inst->log, h->peer(st->c), ri, status, bytes);
+	if (h->http_response) /* ABI 1.2: superd_http_responses_total */
+		h->http_response(st->c, (unsigned)status);
 	if (status == st->noted_status)
 		return;
 	st->noted_status = status;
