@@ -29,3 +29,10 @@ EXTRA_DIST += tests/integration/test_udp_logs.py
 sandbox_integration_tests = tests/integration/test_sandbox.py
 TESTS += $(sandbox_integration_tests)
 EXTRA_DIST += $(sandbox_integration_tests)
+
+# The per-service counters behind the metrics module.
+check_PROGRAMS += tests/unit/test_counters
+TESTS += tests/unit/test_counters
+tests_unit_test_counters_SOURCES = tests/unit/test_counters.c
+tests_unit_test_counters_CFLAGS = $(unit_cflags)
+tests_unit_test_counters_LDADD = $(unit_ldadd)
