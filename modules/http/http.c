@@ -41,7 +41,8 @@ static const char *const option_keys[] = {
 	"root", "index", "listing", "cgi", "cgi_timeout", "access_log",
 	"keepalive_timeout", "max_request_size", "header_timeout",
 	"max_keepalive_requests", "mime_types", "cache", "body_timeout",
-	"body_temp_dir", "cgi_max", "send_timeout", NULL,
+	"body_temp_dir", "cgi_max", "send_timeout", "listing_css",
+	NULL,
 };
 
 /* --- options --- */
@@ -239,6 +240,9 @@ static int configure_rest(struct http_instance *inst, const superd_opt *opts)
 		if (strcmp(s, "none") && !(inst->log.path = absolute_path(h, inst->svc, s)))
 			return -1;
 	}
+	o = h->opt_get(opts, "listing_css");
+	if (o && h->opt_string(inst->svc, o, &inst->listing_css) < 0)
+		return -1;
 	if (configure_body_dir(inst, opts) < 0)
 		return -1;
 	o = h->opt_get(opts, "mime_types");
@@ -329,6 +333,7 @@ static void http_destroy(void *instance)
 	hbuf_free(&inst->out);
 	hbuf_free(&inst->scratch);
 	filecache_free(&inst->lcache);
+	http_listing_snaps_release(&inst->snaps);
 	free(inst->index);
 	free(inst->cgi_ext);
 	free(inst->body_dir);
@@ -453,7 +458,7 @@ static void conn_timer_fired(void *arg)
 	st->timer = NULL;
 	if (st->send_since && send_deadline(st, now))
 		return;
-	if (st->cgi || st->closing)
+	if (st->cgi || st->listing || st->closing)
 		return;
 	if (st->body_active) {
 		body_deadline(st, now);
@@ -490,7 +495,8 @@ static void conn_idle(struct http_conn *st)
 {
 	const struct superd_host *h = st->inst->host;
 
-	if (st->cgi || st->header_due || st->closing || st->body_active)
+	if (st->cgi || st->listing || st->header_due || st->closing ||
+	    st->body_active)
 		return;
 	st->idle_since = h->now_ms();
 	timer_arm(st, st->idle_since + st->inst->keepalive_ms);
@@ -575,7 +581,8 @@ static int request_answer(struct http_conn *st, const struct http_request *req)
 		return 0;
 	if (!ri.keep_alive || st->closing) {
 		st->closing = 1;
-		h->close(st->c);
+		if (!st->listing) /* else the listing's end closes */
+			h->close(st->c);
 		return 1;
 	}
 	return 0;
@@ -786,6 +793,10 @@ static size_t http_on_data(superd_conn *c, void *instance, void *state,
 			used += body_take(st, data + used, len - used);
 			continue;
 		}
+		if (st->listing) {
+			conn_pause(st); /* the listing's end resumes */
+			break;
+		}
 		if (h->pending(c) > PIPELINE_HIGH) {
 			conn_pause(st); /* on_drain resumes */
 			break;
@@ -795,7 +806,8 @@ static size_t http_on_data(superd_conn *c, void *instance, void *state,
 			break;
 		used += n;
 	}
-	if (used == len && !st->cgi && !st->closing && h->pending(c) == 0)
+	if (used == len && !st->cgi && !st->listing && !st->closing &&
+	    h->pending(c) == 0)
 		conn_idle(st);
 	if (!st->closing || h->pending(c))
 		http_send_watch(st);
@@ -828,6 +840,10 @@ static void http_on_drain(superd_conn *c, void *instance, void *state)
 	st->send_since = 0; /* everything was taken */
 	if (st->cgi) {
 		cgi_on_drain(st);
+		return;
+	}
+	if (st->listing) {
+		listing_on_drain(st);
 		return;
 	}
 	if (st->paused && !st->closing) {
@@ -872,6 +888,8 @@ static void http_on_close(superd_conn *c, void *instance, void *state)
 	if (st->cgi)
 		cgi_detach(st);
 	body_reset(st);
+	if (st->listing)
+		listing_detach(st);
 }
 
 const struct superd_module superd_module = {

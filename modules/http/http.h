@@ -5,8 +5,9 @@
  * Files: http.c (descriptor, options, connection state machine),
  * parse.c + chunked.c (request parsing), path.c (paths), mime.c (types),
  * response.c (status lines, headers, error pages), static.c (files),
- * listing.c (directory listings), cgi.c (CGI/1.1), spool.c (request
- * bodies for CGI), accesslog.c (log), buf.c (growable buffers).
+ * listing.c + listing_send.c (directory listings), cgi.c (CGI/1.1),
+ * spool.c (request bodies for CGI), accesslog.c (log), buf.c (growable
+ * buffers).
  */
 #ifndef SUPERD_HTTP_H
 #define SUPERD_HTTP_H
@@ -17,6 +18,7 @@
 
 #include "superd/module.h"
 #include "filecache.h"
+#include "listing.h"
 #include "mime.h"
 #include "parse.h"
 #include "spool.h"
@@ -64,6 +66,7 @@ struct http_instance {
 	const char **index;     /**< index file names */
 	size_t nindex;
 	int listing;            /**< generate listings */
+	const char *listing_css; /**< stylesheet URL for listings, or NULL */
 	const char **cgi_ext;   /**< CGI suffixes, e.g. ".cgi" */
 	size_t ncgi;
 	unsigned cgi_timeout_ms;
@@ -87,6 +90,7 @@ struct http_instance {
 	struct hbuf scratch;    /**< a generated body (listings) */
 	struct filecache fcache; /**< small files (each worker its own) */
 	struct filecache lcache; /**< generated listings */
+	struct listing_snaps snaps; /**< directories being listed in pieces */
 	time_t date_sec;        /**< the second cached in date */
 	char date[40];          /**< IMF-fixdate of date_sec */
 };
@@ -108,6 +112,7 @@ struct http_reqinfo {
 };
 
 struct cgi_job;
+struct listing_job;
 
 /** Per-connection state (superd_module.conn_size bytes, zeroed). */
 struct http_conn {
@@ -137,6 +142,7 @@ struct http_conn {
 	uint64_t send_since;     /**< output queued and not shrinking since */
 	size_t send_pending;     /**< what was queued then */
 	struct cgi_job *cgi;     /**< the running CGI, or NULL */
+	struct listing_job *listing; /**< a listing sent in pieces, or NULL */
 };
 
 /* --- response.c --- */
@@ -199,14 +205,21 @@ int http_serve_file(struct http_conn *st, const struct http_request *req,
 int http_serve_cached(struct http_conn *st, struct http_reqinfo *ri,
                       const struct fc_entry *e);
 
-/* --- listing.c --- */
+/* --- listing_send.c (listing.h: building the page) --- */
 
 /**
- * Build an HTML listing of the directory dirfd (not taken) shown as
- * url_path (decoded, ends in '/') into out.  0 or -1 (errno set).
+ * Answer GET/HEAD with a listing of dirfd (not taken), shown as path
+ * (decoded, ends in '/'), ordered as the query asks; css: a stylesheet
+ * URL or NULL.  A large listing continues from on_drain (st->listing is
+ * set).  0, or -1 (errno set) when nothing was sent.
  */
-int http_listing_build(int dirfd, const char *url_path, size_t url_len,
-                       struct hbuf *out);
+int http_send_listing(struct http_conn *st, const struct http_request *req,
+                      struct http_reqinfo *ri, int dirfd, const char *path,
+                      size_t n, const char *css);
+/** Output drained: queue the next piece of st->listing. */
+void listing_on_drain(struct http_conn *st);
+/** The connection is going away: free st->listing. */
+void listing_detach(struct http_conn *st);
 
 /* --- cgi.c --- */
 

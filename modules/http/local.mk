@@ -10,7 +10,7 @@ http_module_sources = \
 	modules/http/response.c \
 	modules/http/static.c modules/http/range.c modules/http/range.h \
 	modules/http/filecache.c modules/http/filecache.h \
-	modules/http/listing.c \
+	modules/http/listing.c modules/http/listing.h modules/http/listing_send.c \
 	modules/http/cgi.c modules/http/cgi_env.c modules/http/cgi_head.c \
 	modules/http/cgi.h modules/http/spool.c modules/http/spool.h \
 	modules/http/accesslog.c
@@ -41,7 +41,8 @@ nobase_dist_pkgdata_SCRIPTS = site/hello.cgi
 # Unit tests: pure parts linked directly; the connection tests through the
 # fake host.
 http_unit_tests = tests/unit/test_http_parse tests/unit/test_http_path \
-	tests/unit/test_http_mime tests/unit/test_http_conn
+	tests/unit/test_http_mime tests/unit/test_http_conn \
+	tests/unit/test_http_listing
 check_PROGRAMS += $(http_unit_tests)
 TESTS += $(http_unit_tests)
 
@@ -62,6 +63,13 @@ tests_unit_test_http_mime_SOURCES = tests/unit/test_http_mime.c \
 tests_unit_test_http_mime_CPPFLAGS = $(http_test_cppflags)
 tests_unit_test_http_mime_CFLAGS = $(unit_cflags)
 tests_unit_test_http_mime_LDADD = $(unit_ldadd)
+
+tests_unit_test_http_listing_SOURCES = tests/unit/test_http_listing.c \
+	modules/http/listing.c modules/http/listing.h modules/http/buf.c \
+	modules/http/path.c modules/http/path.h modules/http/mime.c modules/http/mime.h
+tests_unit_test_http_listing_CPPFLAGS = $(http_module_cppflags)
+tests_unit_test_http_listing_CFLAGS = $(unit_cflags)
+tests_unit_test_http_listing_LDADD = $(unit_ldadd)
 
 tests_unit_test_http_conn_SOURCES = tests/unit/test_http_conn.c \
 	tests/unit/fakehost.c tests/unit/fakehost.h $(http_module_sources)

@@ -115,15 +115,11 @@ static int route_redirect_slash(struct http_conn *st,
 	return HTTP_ROUTE_DONE;
 }
 
-/* A generated listing of the directory fd. */
+/* A generated listing of the directory fd (not taken). */
 static int route_listing(struct http_conn *st, const struct http_request *req,
                          struct http_reqinfo *ri, int fd, const char *path,
                          size_t n)
 {
-	struct hbuf *body = st->scratch;
-	size_t fields_at;
-	int rc;
-
 	if (req->method != HTTP_M_GET && req->method != HTTP_M_HEAD) {
 		if (req->method != HTTP_M_OPTIONS)
 			return route_error(st, ri, 405, ALLOW_STATIC);
@@ -133,29 +129,8 @@ static int route_listing(struct http_conn *st, const struct http_request *req,
 		http_flush_head(st);
 		return HTTP_ROUTE_DONE;
 	}
-	body->len = 0;
-	body->oom = 0;
-	rc = http_listing_build(fd, path, n, body);
-	if (rc < 0)
+	if (http_send_listing(st, req, ri, fd, path, n, st->inst->listing_css) < 0)
 		return route_error(st, ri, status_for_errno(errno), NULL);
-	http_head_begin(st, ri, 200);
-	fields_at = st->out->len;
-	hbuf_printf(st->out, "Content-Type: text/html; charset=utf-8\r\n"
-	            "Content-Length: %zu\r\nCache-Control: no-cache\r\n",
-	            body->len);
-	if (!st->out->oom)
-		filecache_put_mem(&st->inst->lcache, path, n, time(NULL),
-		                  st->out->p + fields_at, st->out->len - fields_at,
-		                  body->p, body->len);
-	hbuf_add(st->out, "\r\n", 2);
-	if (!ri->head)
-		hbuf_add(st->out, body->p, body->len);
-	http_log(st, ri, 200, ri->head ? 0 : body->len);
-	http_flush_head(st);
-	if (body->cap > 256 * 1024) /* keep a worker's buffers modest */
-		hbuf_free(body);
-	if (st->out->cap > 256 * 1024)
-		hbuf_free(st->out);
 	return HTTP_ROUTE_DONE;
 }
 
@@ -277,7 +252,7 @@ int http_route(struct http_conn *st, const struct http_request *req,
 	if (http_path_normalize(req->path.p, req->path.n, path, PATH_BUF, &n))
 		return route_error(st, ri, 400, NULL);
 	if ((req->method == HTTP_M_GET || req->method == HTTP_M_HEAD) &&
-	    !req->if_none_match.p && !req->if_modified_since.p && !req->range.p) {
+	    !(req->has_query && path[n - 1] == '/') && !req->if_none_match.p && !req->if_modified_since.p && !req->range.p) {
 		struct filecache *fc = path[n - 1] == '/' ? &inst->lcache : &inst->fcache;
 		const struct fc_entry *e = filecache_get(fc, path, n, time(NULL));
 

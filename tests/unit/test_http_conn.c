@@ -306,9 +306,20 @@ START_TEST(test_listing)
 	ck_assert_msg(starts(r, "HTTP/1.1 200 "), "%s", r);
 	ck_assert_ptr_nonnull(strstr(r, "Content-Type: text/html"));
 	ck_assert_msg(up && asub && sub && z && a && b, "%s", r);
-	ck_assert(up < asub && asub < sub && sub < z && z < a && a < b);
+	/* directories first, then case-insensitive order */
+	ck_assert(up < asub && asub < sub && sub < a && a < b && b < z);
 	ck_assert_ptr_null(strstr(r, "hidden"));
-	ck_assert_ptr_nonnull(strstr(r, ">3</td>")); /* Z.txt's size */
+	ck_assert_ptr_nonnull(strstr(r, "<td title=\"3 bytes\">3 B</td>")); /* Z.txt */
+	ck_assert_ptr_nonnull(strstr(r, "<meta name=\"viewport\""));
+	r = ask(c, "GET /list/?C=N&O=D HTTP/1.1\r\nHost: a\r\n\r\n");
+	up = strstr(r, "href=\"../\"");
+	asub = strstr(r, "href=\"./Asub/\"");
+	sub = strstr(r, "href=\"./sub/\"");
+	z = strstr(r, "href=\"./Z.txt\"");
+	b = strstr(r, "href=\"./b.txt\"");
+	ck_assert_msg(up && asub && sub && z && b, "%s", r);
+	ck_assert(up < sub && sub < asub && asub < z && z < b);
+	ck_assert_ptr_nonnull(strstr(r, "aria-sort=\"descending\""));
 	r = ask(c, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
 	ck_assert_ptr_null(strstr(r, "href=\"../\"")); /* none at the root */
 	r = ask(c, "GET /empty/ HTTP/1.1\r\nHost: a\r\n\r\n");
