@@ -11,6 +11,7 @@ core_integration_tests = \
 	tests/integration/test_classic_tcp.py \
 	tests/integration/test_classic_udp.py \
 	tests/integration/test_processes.py \
+	tests/integration/test_lifecycle.py \
 	tests/integration/test_scale.py \
 	tests/integration/test_logs.py \
 	tests/integration/test_stop.py \

@@ -81,6 +81,7 @@ struct global_conf {
 	size_t ninclude;
 	int watch;                  /**< `watch:` reload when a read file or an
 	                                 include directory changes */
+	unsigned reload_timeout;    /**< s an old worker may drain; 0: no bound */
 };
 
 /** A whole checked configuration. */

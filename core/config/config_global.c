@@ -21,6 +21,8 @@
 /* Default and largest stop_timeout / shutdown_delay, in seconds. */
 #define GLOBAL_STOP_TIMEOUT 10
 #define GLOBAL_MAX_SECONDS 86400
+/* reload_timeout: at most a day (0 is no bound at all). */
+#define GLOBAL_MAX_RELOAD_TIMEOUT 86400
 
 /* Defaults for every global key. */
 static void global_defaults(struct global_conf *g)
@@ -181,6 +183,9 @@ static void global_key(struct conf_build *b, const char *key,
 		global_include(b, v);
 	} else if (strcmp(key, "watch") == 0) {
 		conf_bool(v, "global: ", key, &g->watch);
+	} else if (strcmp(key, "reload_timeout") == 0) {
+		if (conf_uint(v, "global: ", key, 0, GLOBAL_MAX_RELOAD_TIMEOUT, &u) == 0)
+			g->reload_timeout = (unsigned)u;
 	} else if (strcmp(key, "event_backend") == 0) {
 		if (conf_word(v, "global: ", key, backends, &w) == 0) {
 			g->event_backend = strdup(backends[w]);
@@ -204,7 +209,7 @@ void conf_global(struct conf_build *b, const struct superd_opt *g)
 	static const char *const keys[] = { "log", "log_level", "pid_file",
 		"user", "group", "module_path", "max_connections", "workers",
 		"event_backend", "log_format", "shutdown_delay", "stop_timeout",
-		"include", "watch", NULL };
+		"include", "watch", "reload_timeout", NULL };
 	char what[64], hint[160];
 
 	global_defaults(&b->cfg->global);

@@ -16,6 +16,7 @@
 #include "access.h"
 #include "counters.h"
 #include "conn_priv.h"
+#include "loader.h"
 #include "log.h"
 
 /* Reads per readiness event before giving others a turn. */
@@ -40,6 +41,7 @@ static struct {
 	void (*on_empty)(void);
 	uint64_t fdlimit_logged_ms;     /**< last fd-limit line; 0: none yet */
 	unsigned long fdlimit_unlogged; /**< refusals since that line */
+	int draining;                   /**< conn_retire_all ran */
 } cn;
 
 static void conn_settle(superd_conn *c);
@@ -634,6 +636,32 @@ void conn_close_all(const char *outcome)
 		conn_drop_output(c);
 		conn_destroy(c);
 	}
+}
+
+/* The worker drains: tell every connection's module (see conn.h). */
+void conn_retire_all(void)
+{
+	superd_conn *c, *nx;
+
+	cn.draining = 1;
+	for (c = cn.list; c; c = nx) {
+		const struct superd_module *m = c->svc->module;
+
+		nx = c->next;
+		if (!(c->flags & C_OPENED) || (c->flags & C_DEAD) ||
+		    !MODULE_HAS(m, on_retire))
+			continue;
+		c->busy++;
+		m->on_retire(c, c->svc->instance, c->state);
+		c->busy--;
+		/* settling may free c; keep nx valid by settling last */
+		conn_settle(c);
+	}
+}
+
+int conn_draining(void)
+{
+	return cn.draining;
 }
 
 /* --- host services --- */

@@ -54,6 +54,13 @@ void conn_start_at(struct superd_service *svc, int fd, const struct sockaddr *sa
 size_t conn_count(void);
 /** Close every connection now (grace time over), with this outcome. */
 void conn_close_all(const char *outcome);
+/**
+ * The worker drains: from now on conn_draining() is 1, and every open
+ * connection's module gets on_retire (ABI 1.2) to close what is idle.
+ */
+void conn_retire_all(void);
+/** 1 once conn_retire_all ran in this process (superd_host.draining). */
+int conn_draining(void);
 
 /** Format sa as "ip:port" ("unix" for a UNIX peer) into buf. */
 void conn_format_addr(const struct sockaddr *sa, char *buf, size_t size);

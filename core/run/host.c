@@ -278,6 +278,7 @@ static const struct superd_host host = {
 	.http_response = host_http_response,
 	.metrics = host_metrics,
 	.stopping = host_stopping,
+	.draining = conn_draining,
 };
 
 const struct superd_host *host_table(void)

@@ -57,6 +57,8 @@ struct gen {
 	size_t nwaits;
 	unsigned alive;             /**< workers and wait children running */
 	int retiring;
+	int stopping;               /**< told to stop (SIGTERM), not just retired */
+	struct loop_timer *bound_timer; /**< reload_timeout: cut what is left */
 	struct loop_timer *kill_timer;
 	struct gen *next;
 };
@@ -72,7 +74,8 @@ static struct {
 	unsigned stop_timeout;      /**< seconds of drain once stopping */
 	int daemonize;              /**< -d: stderr logging goes to syslog */
 	struct cfgwatch *watch;     /**< global: watch */
-} ms;
+	int life[2];                /**< workers watch life[0] for EOF */
+} ms = { .life = { -1, -1 } };
 
 static void spawn_worker(struct wslot *s);
 
@@ -91,6 +94,8 @@ static void gen_maybe_free(struct gen *g)
 	}
 	if (g->kill_timer)
 		loop_timer_cancel(ms.loop, g->kill_timer);
+	if (g->bound_timer)
+		loop_timer_cancel(ms.loop, g->bound_timer);
 	for (unsigned i = 0; i < g->nslots; i++)
 		if (g->slots[i].respawn)
 			loop_timer_cancel(ms.loop, g->slots[i].respawn);
@@ -158,8 +163,12 @@ static void spawn_worker(struct wslot *s)
 		                            respawn_due, s);
 		return;
 	}
-	if (pid == 0)
-		worker_run(s->gen->rc, ms.loop, (unsigned)(s - s->gen->slots));
+	if (pid == 0) {
+		if (ms.life[1] >= 0)
+			close(ms.life[1]); /* only the master may hold it */
+		worker_run(s->gen->rc, ms.loop, (unsigned)(s - s->gen->slots),
+		           ms.life[0]);
+	}
 	s->pid = pid;
 	s->started_ms = loop_now(ms.loop);
 	s->gen->alive++;
@@ -277,13 +286,22 @@ static void gen_kill_due(struct loop *l, void *arg)
 			kill(g->waits[i].sl->wait_child, SIGKILL);
 }
 
-/* Retire g: its workers stop accepting (signo) and finish in grace_ms. */
-static void gen_retire(struct gen *g, int signo, unsigned grace_ms)
+/* The reload bound (reload_timeout) is over: old workers cut what is left. */
+static void gen_bound_due(struct loop *l, void *arg)
 {
-	if (g->retiring)
-		return;
-	g->retiring = 1;
-	gen_watch_waits(g, 0);
+	struct gen *g = arg;
+
+	g->bound_timer = NULL;
+	for (unsigned i = 0; i < g->nslots; i++)
+		if (g->slots[i].pid)
+			kill(g->slots[i].pid, SIGUSR2); /* the second one: cut */
+	g->kill_timer = loop_timer_add(ms.loop, WORKER_KILL_DELAY_MS +
+	                               MASTER_KILL_SLACK_MS, gen_kill_due, g);
+}
+
+/* Send signo to every worker of g, and stop respawning them. */
+static void gen_signal(struct gen *g, int signo)
+{
 	for (unsigned i = 0; i < g->nslots; i++) {
 		struct wslot *s = &g->slots[i];
 
@@ -293,11 +311,52 @@ static void gen_retire(struct gen *g, int signo, unsigned grace_ms)
 		if (s->pid)
 			kill(s->pid, signo);
 	}
+}
+
+/*
+ * A reload retires g: its workers stop accepting and serve their open
+ * connections to their natural end (SIGUSR2), bounded only by bound_ms
+ * when it is not 0 (global reload_timeout).
+ */
+static void gen_retire(struct gen *g, unsigned bound_ms)
+{
+	if (g->retiring)
+		return;
+	g->retiring = 1;
+	gen_watch_waits(g, 0);
+	gen_signal(g, SIGUSR2);
 	for (size_t i = 0; i < g->nwaits; i++)
 		if (g->waits[i].sl->wait_child)
 			kill(g->waits[i].sl->wait_child, SIGTERM);
-	g->kill_timer = loop_timer_add(ms.loop, grace_ms + MASTER_KILL_SLACK_MS,
-	                               gen_kill_due, g);
+	if (bound_ms)
+		g->bound_timer = loop_timer_add(ms.loop, bound_ms, gen_bound_due, g);
+	gen_maybe_free(g);
+}
+
+/*
+ * Stop g (SIGTERM/SIGINT): its workers, retired by a reload or not, finish
+ * within grace_ms, then whatever is left is killed.
+ */
+static void gen_stop(struct gen *g, unsigned grace_ms)
+{
+	if (g->stopping)
+		return;
+	g->stopping = 1;
+	if (!g->retiring) {
+		g->retiring = 1;
+		gen_watch_waits(g, 0);
+	}
+	gen_signal(g, SIGTERM);
+	for (size_t i = 0; i < g->nwaits; i++)
+		if (g->waits[i].sl->wait_child)
+			kill(g->waits[i].sl->wait_child, SIGTERM);
+	if (g->bound_timer)
+		loop_timer_cancel(ms.loop, g->bound_timer);
+	g->bound_timer = NULL;
+	if (g->kill_timer)
+		loop_timer_cancel(ms.loop, g->kill_timer);
+	g->kill_timer = loop_timer_add(ms.loop, grace_ms + WORKER_KILL_DELAY_MS +
+	                               MASTER_KILL_SLACK_MS, gen_kill_due, g);
 	gen_maybe_free(g);
 }
 
@@ -373,7 +432,7 @@ static void master_reload(void)
 		 * hold them. */
 		gen_watch_waits(old, 0);
 		runconf_drop_listeners(old->rc);
-		gen_retire(old, SIGUSR2, WORKER_RELOAD_GRACE_MS);
+		gen_retire(old, rc->cfg->global.reload_timeout * 1000u);
 	}
 	ms.cur = NULL;
 	g = gen_start(rc);
@@ -402,7 +461,7 @@ static void master_drain(void)
 		next = g->next;
 		gen_watch_waits(g, 0);
 		runconf_drop_listeners(g->rc);
-		gen_retire(g, SIGTERM, ms.stop_timeout * 1000);
+		gen_stop(g, ms.stop_timeout * 1000);
 	}
 	ms.cur = NULL;
 }
@@ -537,6 +596,11 @@ static int master_setup(struct runconf *rc, int daemonize)
 		return -1;
 	if (daemonize && daemon_detach() < 0)
 		return -1;
+	/* Workers see EOF on this pipe when the master is gone, killed too. */
+	if (pipe2(ms.life, O_CLOEXEC) < 0) {
+		log_errno(NULL, "pipe2", errno);
+		return -1;
+	}
 	if (gc->pid_file && pidfile_write(gc->pid_file) < 0)
 		return -1;
 	runconf_start(rc);

@@ -121,6 +121,18 @@ void proc_kill_all(int sig)
 			kill(e->pid, sig);
 }
 
+/* Every watched child and its own process group, if any (see proc.h). */
+void proc_kill_all_groups(int sig)
+{
+	for (int i = 0; i < PID_BUCKETS; i++) {
+		for (struct proc_entry *e = buckets[i]; e; e = e->next) {
+			if (kill(-e->pid, sig) < 0 && errno != ESRCH && errno != EPERM)
+				log_errno(NULL, "kill", errno);
+			kill(e->pid, sig); /* not a group leader: the child itself */
+		}
+	}
+}
+
 /* Forget the parent's table (entries are the parent's business). */
 void proc_forget_all(void)
 {

@@ -28,6 +28,11 @@ void proc_reap(void);
 size_t proc_count(void);
 /** Send sig to every watched child. */
 void proc_kill_all(int sig);
+/**
+ * Send sig to every watched child and to the process group it leads, if
+ * it made one (exec programs and CGI scripts do, with setsid).
+ */
+void proc_kill_all_groups(int sig);
 /** In a newly forked process: forget the parent's table. */
 void proc_forget_all(void);
 

@@ -48,7 +48,8 @@ static struct {
 	size_t nwl;
 	unsigned index;                 /**< this worker's slot: its sockets */
 	int stopping;
-	struct loop_timer *grace;
+	struct loop_timer *grace;       /**< the bound on draining, if any */
+	int master_fd;                  /**< read end of the master's pipe */
 } wk;
 
 /* Stopping and nothing left open: exit. */
@@ -274,38 +275,110 @@ static void refusals_flush(struct loop *l, void *arg)
 		log_errno(NULL, "loop_timer_add", errno);
 }
 
-/* Grace time over: close what is left and exit. */
-static void grace_over(struct loop *l, void *arg)
+/* The children had their chance: kill what is left, groups too, and exit. */
+static void kill_due(struct loop *l, void *arg)
 {
-	wk.grace = NULL;
-	if (conn_count() || proc_count())
-		log_msg(SUPERD_LOG_WARN, NULL,
-		        "grace time over: closing %zu connections, ending %zu children",
-		        conn_count(), proc_count());
-	proc_kill_all(SIGTERM);
-	proxy_wait_close_all();
-	conn_close_all("shutdown");
+	if (proc_count())
+		log_msg(SUPERD_LOG_WARN, NULL, "killing %zu children that did not end",
+		        proc_count());
+	proc_kill_all_groups(SIGKILL);
 	_exit(0);
 }
 
-/* Stop accepting; exit once the last connection ends (or the grace ends). */
-static void worker_stop(unsigned grace_ms)
+/*
+ * Draining is over (grace time, reload bound): close every connection with
+ * outcome (its log line says so), ask the children to end, and exit once
+ * they have, or after WORKER_KILL_DELAY_MS with SIGKILL for their process
+ * groups (a program ignoring SIGTERM must not outlive us).
+ */
+static void cut_now(const char *outcome)
 {
-	if (wk.stopping)
-		return;
+	if (wk.grace)
+		loop_timer_cancel(wk.loop, wk.grace);
+	wk.grace = NULL;
+	if (conn_count() || proc_count())
+		log_msg(SUPERD_LOG_WARN, NULL,
+		        "%s: closing %zu connections, ending %zu children", outcome,
+		        conn_count(), proc_count());
 	wk.stopping = 1;
+	proxy_wait_close_all();
+	conn_close_all(outcome);
+	proc_kill_all_groups(SIGTERM);
+	maybe_exit();
+	if (!loop_timer_add(wk.loop, WORKER_KILL_DELAY_MS, kill_due, NULL))
+		kill_due(wk.loop, NULL);
+}
+
+/* The grace timer fired; arg is the outcome for what it cuts. */
+static void grace_over(struct loop *l, void *arg)
+{
+	wk.grace = NULL;
+	cut_now(arg);
+}
+
+/* Close the listeners: nothing new is accepted from now on. */
+static void close_listeners(void)
+{
 	for (size_t i = 0; i < wk.nwl; i++) {
 		struct wlisten *w = &wk.wl[i];
 
 		if (w->resume)
 			loop_timer_cancel(wk.loop, w->resume);
 		w->resume = NULL;
-		loop_del(wk.loop, w->fd);
+		if (w->watched)
+			loop_del(wk.loop, w->fd);
 		close(w->fd);
 		w->watched = 0;
 	}
+	wk.nwl = 0;
+}
+
+/*
+ * Stop accepting, let the modules close what is idle (on_retire), exit
+ * once the last connection and child end.  grace_ms bounds that (0: no
+ * bound of our own); outcome names what the bound cuts, in log lines.
+ * A later call may add a bound to an unbounded drain.
+ */
+static void worker_stop(unsigned grace_ms, const char *outcome)
+{
+	if (!wk.stopping) {
+		wk.stopping = 1;
+		close_listeners();
+		conn_retire_all();
+	}
 	maybe_exit();
-	wk.grace = loop_timer_add(wk.loop, grace_ms, grace_over, NULL);
+	if (grace_ms && !wk.grace) {
+		wk.grace = loop_timer_add(wk.loop, grace_ms, grace_over, (void *)outcome);
+		if (!wk.grace)
+			cut_now(outcome);
+	}
+}
+
+/* SIGTERM, or the master is gone: drain for stop_timeout (0: close now). */
+static void stop_now_or_drain(void)
+{
+	unsigned ms = wk.rc->cfg->global.stop_timeout * 1000u;
+
+	worker_stop(ms, "shutdown");
+	if (!ms)
+		cut_now("shutdown");
+}
+
+/* The master's pipe reached EOF: the master is gone (even by SIGKILL). */
+static void master_gone(struct loop *l, int fd, unsigned events, void *arg)
+{
+	char b;
+	ssize_t n = read(fd, &b, 1);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	loop_del(l, fd);
+	close(fd);
+	wk.master_fd = -1;
+	log_msg(SUPERD_LOG_WARN, NULL,
+	        "the master process is gone: draining %zu connections, then exiting",
+	        conn_count());
+	stop_now_or_drain();
 }
 
 /* SIGUSR1: let every service's module reopen its own files (ABI 1.1). */
@@ -332,17 +405,22 @@ static void on_signal(struct loop *l, int signo, void *arg)
 		reopen_modules();
 		break;
 	case SIGUSR2:
-		worker_stop(WORKER_RELOAD_GRACE_MS);
+		/* a reload retired us; a second SIGUSR2: reload_timeout over */
+		if (wk.stopping)
+			cut_now("reload timeout");
+		else
+			worker_stop(0, "reload timeout");
 		break;
 	default:
 		udp_summaries(loop_now(l), 1);
-		worker_stop(wk.rc->cfg->global.stop_timeout * 1000);
+		stop_now_or_drain();
 		break;
 	}
 }
 
 /* Become a worker (see worker.h). */
-void worker_run(struct runconf *rc, struct loop *parent, unsigned index)
+void worker_run(struct runconf *rc, struct loop *parent, unsigned index,
+                int master_fd)
 {
 	static const int sigs[] = { SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGCHLD };
 	const char *backend = getenv("SUPERD_EVENT_BACKEND");
@@ -373,6 +451,12 @@ void worker_run(struct runconf *rc, struct loop *parent, unsigned index)
 	}
 	if (watch_listeners() < 0)
 		_exit(1);
+	wk.master_fd = master_fd;
+	if (master_fd >= 0 &&
+	    loop_add(wk.loop, master_fd, LOOP_IN, master_gone, NULL) < 0) {
+		log_errno(NULL, "loop_add (master pipe)", errno);
+		_exit(1);
+	}
 	loop_timer_add(wk.loop, REFUSAL_FLUSH_MS, refusals_flush, NULL);
 	if (loop_run(wk.loop) < 0)
 		log_errno(NULL, "event loop", errno);

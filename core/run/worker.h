@@ -3,8 +3,12 @@
  * configuration, serving connections and datagrams until told to stop.
  *
  * Signals: SIGTERM/SIGINT stop accepting and exit when the last connection
- * ends (or after `global: stop_timeout`); SIGUSR2 does the same after a
- * reload, with WORKER_RELOAD_GRACE_MS; SIGUSR1 reopens the log file.
+ * ends (or after `global: stop_timeout`); SIGUSR2 (a reload retired the
+ * worker) does the same with no bound: connections end on their own, the
+ * modules close idle ones (on_retire); a second SIGUSR2 means the reload's
+ * bound (global reload_timeout) is over: close everything and exit.
+ * SIGUSR1 reopens the log file.  EOF on the master's pipe (the master is
+ * gone, even killed) stops the worker as SIGTERM does.
  */
 #ifndef SUPERD_WORKER_H
 #define SUPERD_WORKER_H
@@ -15,16 +19,19 @@
 /** Grace time when the server stops and no configuration says (the
     default of `global: stop_timeout`). */
 #define WORKER_STOP_GRACE_MS 10000
-/** Grace time for an old worker's connections after a reload. */
-#define WORKER_RELOAD_GRACE_MS 30000
+/** After the grace: how long children have to end before SIGKILL. */
+#define WORKER_KILL_DELAY_MS 1000
 
 /**
  * Become worker number index (0 to workers - 1) for rc, in a child just
  * forked by the master; parent is the master's loop (freed here).  The
  * worker accepts from its own sockets of each listener's SO_REUSEPORT
- * group (see listener_grow).  Never returns.
+ * group (see listener_grow).  master_fd: the read end of a pipe whose
+ * write end only the master holds (-1: none); its EOF means the master is
+ * gone.  Never returns.
  */
-void worker_run(struct runconf *rc, struct loop *parent, unsigned index)
+void worker_run(struct runconf *rc, struct loop *parent, unsigned index,
+                int master_fd)
     __attribute__((noreturn));
 
 #endif

@@ -349,6 +349,16 @@ struct superd_host {
 	void (*metrics)(const superd_service *svc, superd_metric_cb *cb, void *arg);
 	/** 1 once the server is stopping (SIGTERM/SIGINT), else 0. */
 	int (*stopping)(const superd_service *svc);
+
+	/* --- ABI 1.2: draining --- */
+
+	/**
+	 * Nonzero once the calling worker is draining: a reload retired it,
+	 * or the master is gone.  It accepts nothing new and exits when its
+	 * last connection ends, so finish what is in progress and do not keep
+	 * a connection open for more (HTTP answers with Connection: close).
+	 */
+	int (*draining)(void);
 };
 
 /**
@@ -440,6 +450,17 @@ struct superd_module {
 	 * only for modules built for ABI 1.1 or later (size covers it).
 	 */
 	void (*on_reopen)(void *instance);
+
+	/* --- ABI 1.2 --- */
+
+	/**
+	 * The worker started draining (see superd_host.draining): called once
+	 * for every open connection.  One that sits between requests should
+	 * close now (host->close); one in the middle of something should
+	 * finish it, then close.  NULL: every connection runs to its natural
+	 * end.  Called only for modules built for ABI 1.2 or later.
+	 */
+	void (*on_retire)(superd_conn *c, void *instance, void *state);
 };
 
 /** Fills the first four descriptor fields. */

@@ -490,7 +490,7 @@ static void conn_timer_fired(void *arg)
 	}
 }
 
-/* Nothing in progress: start the keep-alive clock. */
+/* Nothing in progress: start the keep-alive clock (draining: close). */
 static void conn_idle(struct http_conn *st)
 {
 	const struct superd_host *h = st->inst->host;
@@ -498,6 +498,11 @@ static void conn_idle(struct http_conn *st)
 	if (st->cgi || st->listing || st->header_due || st->closing ||
 	    st->body_active)
 		return;
+	if (h->draining()) {
+		st->closing = 1;
+		h->close(st->c);
+		return;
+	}
 	st->idle_since = h->now_ms();
 	timer_arm(st, st->idle_since + st->inst->keepalive_ms);
 }
@@ -550,7 +555,8 @@ static void reqinfo_from(struct http_conn *st, const struct http_request *req,
 	ri->method = req->method;
 	ri->minor = req->minor;
 	ri->head = req->method == HTTP_M_HEAD;
-	ri->keep_alive = req->keep_alive && st->inst->keepalive_ms && !st->eof;
+	ri->keep_alive = req->keep_alive && st->inst->keepalive_ms && !st->eof &&
+	                 !st->inst->host->draining();
 	if (st->inst->max_keepalive_requests &&
 	    st->requests >= st->inst->max_keepalive_requests)
 		ri->keep_alive = 0;
@@ -875,6 +881,24 @@ static void http_on_eof(superd_conn *c, void *instance, void *state)
 	st->inst->host->close(c);
 }
 
+/*
+ * The worker drains (a reload retired it): a connection between requests
+ * closes now; one in the middle of a request is answered with
+ * Connection: close (reqinfo_from, conn_idle).
+ */
+static void http_on_retire(superd_conn *c, void *instance, void *state)
+{
+	struct http_conn *st = state;
+
+	if (!st->inst || st->closing || st->cgi || st->seen_bytes ||
+	    st->discard_left || st->discard_chunked || st->inst->host->pending(c))
+		return;
+	if (st->idle_since || st->requests == 0) {
+		st->closing = 1;
+		st->inst->host->close(c);
+	}
+}
+
 /* The connection is going away: timers, CGI, buffers. */
 static void http_on_close(superd_conn *c, void *instance, void *state)
 {
@@ -907,4 +931,5 @@ const struct superd_module superd_module = {
 	.on_drain = http_on_drain,
 	.on_close = http_on_close,
 	.on_reopen = http_reopen,
+	.on_retire = http_on_retire,
 };

@@ -565,6 +565,19 @@ static void fake_service_set_wait(superd_service *svc, int wait)
 	svc->wait = wait;
 }
 
+static int draining_now;
+
+/* host->draining: what fake_set_draining said. */
+static int fake_draining(void)
+{
+	return draining_now;
+}
+
+void fake_set_draining(int on)
+{
+	draining_now = on;
+}
+
 static const struct superd_host host_table = {
 	.size = sizeof(struct superd_host),
 	.abi_major = SUPERD_ABI_MAJOR,
@@ -608,6 +621,7 @@ static const struct superd_host host_table = {
 	.spawn_exec = spawn_exec,
 	.service_user = spawn_service_user,
 	.service_protocols = spawn_service_protocols,
+	.draining = fake_draining,
 };
 
 const struct superd_host *fake_host(void)
@@ -895,6 +909,7 @@ static void loop_forget(void)
 
 void fake_reset(void)
 {
+	draining_now = 0;
 	for (size_t i = 0; i < nreplies; i++)
 		free(replies[i].data);
 	free(replies);

@@ -123,4 +123,7 @@ int fake_log_contains(const char *needle);
 /** Forget replies, logs and counters (between tests). */
 void fake_reset(void);
 
+/** What host->draining reports from now on (fake_reset: 0). */
+void fake_set_draining(int on);
+
 #endif

@@ -519,6 +519,35 @@ START_TEST(test_keepalive_timeout)
 }
 END_TEST
 
+/* A draining worker (a reload retired it): the next response says
+ * Connection: close and the connection goes; one idle between requests
+ * closes at on_retire, at once; a fresh one too. */
+START_TEST(test_draining_worker)
+{
+	struct fake_conn *idle = conn(), *busy = conn(), *fresh = conn();
+	char *r;
+
+	ask(idle, "GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\n");
+	ask(busy, "GET /hello.txt HTTP/1.1\r\nHost: a\r\n\r\nGET /hel");
+	ck_assert_int_eq(idle->closed, 0);
+	ck_assert_int_eq(busy->closed, 0);
+	fake_set_draining(1);
+	superd_module.on_retire((superd_conn *)idle, inst, idle->state);
+	superd_module.on_retire((superd_conn *)busy, inst, busy->state);
+	superd_module.on_retire((superd_conn *)fresh, inst, fresh->state);
+	ck_assert_int_eq(idle->closed, 1);
+	ck_assert_int_eq(fresh->closed, 1);
+	ck_assert_int_eq(busy->closed, 0); /* mid-request: answered first */
+	r = ask(busy, "lo.txt HTTP/1.1\r\nHost: a\r\n\r\n");
+	ck_assert_ptr_nonnull(strstr(r, "HTTP/1.1 200 "));
+	ck_assert_ptr_nonnull(strstr(r, "\r\nConnection: close\r\n"));
+	ck_assert_int_eq(busy->closed, 1);
+	fake_close(idle);
+	fake_close(busy);
+	fake_close(fresh);
+}
+END_TEST
+
 START_TEST(test_fresh_idle_connection)
 {
 	struct fake_conn *c = conn();
@@ -764,6 +793,7 @@ int main(void)
 	tcase_add_test(tc, test_cache_one_second);
 	tcase_add_test(tc, test_cache_off);
 	tcase_add_test(tc, test_cgi_head);
+	tcase_add_test(tc, test_draining_worker);
 	tcase_add_test(tc, test_cgi_env);
 	tcase_add_test(tc, test_bad_options);
 	suite_add_tcase(s, tc);

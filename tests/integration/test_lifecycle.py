@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""test_lifecycle.py - lifecycle promises under faults: a reload never
+cuts an open connection (old workers serve to the natural end; HTTP
+keep-alive gets Connection: close on its next response, idle ones close
+at once), an optional bound (reload_timeout) cuts and says so; workers
+notice their master's death (kill -9), close their listeners at once and
+drain; at stop, an exec program that ignores SIGTERM is killed with its
+process group after the grace."""
+
+import os
+import signal
+import socket
+import sys
+import time
+
+sys.dont_write_bytecode = True  # nothing written into the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as h  # noqa: E402
+import httpkit as hk  # noqa: E402
+
+WEB_ECHO = """\
+global:
+  workers: 1
+  log_level: debug
+%s
+services:
+  web:
+    module: http
+    listen: "127.0.0.1:{port0}"
+    options: {root: "{tmp}", keepalive_timeout: 60}
+  echo:
+    module: echo
+    listen: "127.0.0.1:{port1}"
+"""
+
+
+def session(port):
+    """An echo connection that answered once."""
+    c = h.connect("127.0.0.1", port, timeout=5)
+    c.sendall(b"hello")
+    h.eq(h.recv_exact(c, 5), b"hello", "echo before the reload")
+    return c
+
+
+def echoes(c, msg):
+    c.sendall(msg)
+    return h.recv_exact(c, len(msg)) == msg
+
+
+def reload_and_wait(s, workers):
+    """SIGHUP with the same file; wait for the new worker. Returns the old."""
+    old = s.wait_workers(workers)
+    mark = s.log_mark()
+    s.reload()
+    s.wait_log(r"reloaded ", since=mark)
+    h.wait_until(lambda: [p for p in s.workers() if p not in old], 5,
+                 what="a new worker")
+    return old
+
+
+@h.test(backends=True)
+def reload_closes_keepalive_gently(backend):
+    """After SIGHUP an idle keep-alive connection is closed at once, one
+    in the middle of a request gets its answer with Connection: close,
+    an echo session goes on; the old worker exits when they are done."""
+    with h.Superd(WEB_ECHO % "", backend=backend, files={"a.txt": "aaa"}) as s:
+        idle, busy = hk.Conn("127.0.0.1", s.port(0)), hk.Conn("127.0.0.1", s.port(0))
+        for c in (idle, busy):
+            c.send(hk.request("GET", "/a.txt"))
+            h.eq(c.response().body, b"aaa")
+        busy.send(b"GET /a.txt HTTP/1.1\r\nHost: t\r\n")  # half a request
+        e = session(s.port(1))
+        old = reload_and_wait(s, 1)
+        h.check(idle.closed(5), "the idle keep-alive connection is closed")
+        busy.send(b"\r\n")
+        r = busy.response()
+        h.eq(r.body, b"aaa", "the request in progress is answered")
+        h.eq(r.header("connection"), "close", "its Connection header")
+        h.check(busy.closed(5), "then the connection goes")
+        h.check(echoes(e, b"still"), "the echo session goes on")
+        h.check(h.proc_alive(old[0]), "the old worker serves it")
+        h.check(echo_ok(s.port(1)), "new connections go to the new worker")
+        e.close()
+        idle.close()
+        busy.close()
+        h.wait_until(lambda: not h.proc_alive(old[0]), 5,
+                     what="the old worker exits after its last connection")
+
+
+@h.test(backends=True, only=["epoll"])
+def reload_never_cuts_a_long_session(backend):
+    """A session open across a reload lives past the former 30 s grace
+    (and the master's slack): old workers have no bound by default."""
+    with h.Superd(WEB_ECHO % "", backend=backend) as s:
+        e = session(s.port(1))
+        old = reload_and_wait(s, 1)
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 34:
+            h.check(echoes(e, b"tick"), "the session after %.0f s" % (time.monotonic() - t0))
+            time.sleep(2)  # the session's own pace, not synchronisation
+        h.check(h.proc_alive(old[0]), "the old worker is still there")
+        e.shutdown(socket.SHUT_WR)
+        h.eq(h.recv_all(e), b"", "the session ends on its own")
+        e.close()
+        h.wait_until(lambda: not h.proc_alive(old[0]), 5, what="the old worker exits")
+        h.eq(s.log_lines(r"did not finish|reload timeout"), [], "nothing was cut")
+
+
+@h.test(backends=True)
+def reload_timeout_bounds_and_says_so(backend):
+    with h.Superd(WEB_ECHO % "  reload_timeout: 1", backend=backend) as s:
+        e = session(s.port(1))
+        t0 = time.monotonic()
+        old = reload_and_wait(s, 1)
+        h.check(h.is_closed(e, 8), "the session is cut at the bound")
+        took = time.monotonic() - t0
+        h.check(0.9 <= took < 6, "cut after %.1f s with reload_timeout: 1" % took)
+        s.wait_log(r"echo: 127\.0\.0\.1:\d+ reload timeout, ")
+        h.wait_until(lambda: not h.proc_alive(old[0]), 5, what="the old worker exits")
+        e.close()
+        h.check(echo_ok(s.port(1)), "the new worker serves")
+
+
+def echo_ok(port):
+    return h.tcp_exchange("127.0.0.1", port, b"ok?", timeout=3) == b"ok?"
+
+
+@h.test(backends=True)
+def master_killed_workers_drain(backend):
+    """kill -9 of the master: its workers close their listeners at once
+    (a new superd can bind the port), finish their connections, exit."""
+    s = h.Superd(WEB_ECHO % "", backend=backend)
+    with s:
+        e = session(s.port(1))
+        worker = s.wait_workers(1)[0]
+        h.track_pid(worker)
+        s.check_exit = False  # the master is killed on purpose
+        os.kill(s.pid, signal.SIGKILL)
+        h.wait_until(lambda: not h.listen_inodes(s.port(1)), 5,
+                     what="the worker closes its listeners")
+        s.wait_log(r"master process is gone")
+        with h.Superd(WEB_ECHO.replace("{port0}", str(s.port(0)))
+                      .replace("{port1}", str(s.port(1))) % "", backend=backend,
+                      wait_tcp=[("127.0.0.1", s.port(1))]):
+            h.check(echo_ok(s.port(1)), "a new superd serves the same port")
+            h.check(echoes(e, b"still"), "the orphaned worker still serves its session")
+            e.close()
+            h.wait_until(lambda: not h.proc_alive(worker), 5,
+                         what="the worker exits after its last connection")
+
+
+STUBBORN = """\
+global: {workers: 1}
+services:
+  stubborn:
+    module: exec
+    listen: "127.0.0.1:{port0}"
+    options: {argv: [/bin/sh, -c, "trap '' TERM; echo $$; sleep 60 & wait; sleep 60"]}
+"""
+
+
+@h.test(backends=True, only=["epoll"])
+def stop_kills_a_program_ignoring_sigterm(backend):
+    """At stop, after the grace time, a program that ignores SIGTERM is
+    killed with its process group (it must not outlive superd)."""
+    with h.Superd(STUBBORN, backend=backend, stop_timeout=25, wait_tcp=[]) as s:
+        s.wait_log(r"info: started: ")
+        c = h.connect("127.0.0.1", s.port(0), timeout=5)
+        line = b""
+        while not line.endswith(b"\n"):
+            b = c.recv(100)
+            h.check(b, "the program's pid")
+            line += b
+        pid = int(line)
+        h.track_pid(pid)
+        h.eq(s.stop(), 0, "superd's exit status")
+        h.check(not h.proc_alive(pid), "the program outlived superd")
+        h.eq(s.leftovers, [], "processes left in superd's group")
+        c.close()
+
+
+if __name__ == "__main__":
+    h.main(timeout=240)
