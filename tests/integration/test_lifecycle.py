@@ -150,7 +150,7 @@ def master_killed_workers_drain(backend):
 
 
 STUBBORN = """\
-global: {workers: 1}
+global: {workers: 1, stop_timeout: 1}
 services:
   stubborn:
     module: exec
