@@ -298,7 +298,8 @@ static void cut_now(const char *outcome)
 	wk.grace = NULL;
 	if (conn_count() || proc_count())
 		log_msg(SUPERD_LOG_WARN, NULL,
-		        "%s: closing %zu connections, ending %zu children", outcome,
+		        "%s: closing %zu connections, ending %zu children",
+		        strcmp(outcome, "shutdown") ? outcome : "grace time over",
 		        conn_count(), proc_count());
 	wk.stopping = 1;
 	proxy_wait_close_all();
