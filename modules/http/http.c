@@ -891,7 +891,7 @@ static void http_on_retire(superd_conn *c, void *instance, void *state)
 	struct http_conn *st = state;
 
 	if (!st->inst || st->closing || st->cgi || st->seen_bytes ||
-	    st->discard_left || st->discard_chunked || st->inst->host->pending(c))
+	    st->body_active || st->inst->host->pending(c))
 		return;
 	if (st->idle_since || st->requests == 0) {
 		st->closing = 1;

@@ -38,8 +38,9 @@ FILES = {
                    'printf "Content-Type: text/plain\\n\\nvisible"\n'),
     "slow.cgi": ("exec", SH + 'sleep 300 &\necho $! > "$DOCUMENT_ROOT/../slow.pid"\n'
                  'wait\n'),
-    "gone.cgi": ("exec", SH + 'sleep 300 &\necho $! > "$DOCUMENT_ROOT/../gone.pid"\n'
-                 'printf "Content-Type: text/plain\\n\\nstarted\\n"\nwait\n'),
+    "gone.cgi": ("exec", SH + 'echo $$ > "$DOCUMENT_ROOT/../gone.pid"\n'
+                 'printf "Content-Type: text/plain\\n\\n"\n'
+                 'while :; do echo tick; sleep 0.1; done\n'),
     "slowbody.cgi": ("exec", SH + 'printf "Content-Type: text/plain\\n\\nstarted\\n"\n'
                      'sleep 300\n'),
     "nph.cgi": ("exec", SH + 'printf "HTTP/1.1 299 Custom\\r\\nContent-Type: text/plain\\r\\n'
@@ -267,8 +268,9 @@ def timeout_kills_group(backend):
 @h.test(backends=True)
 def client_gone_during_cgi(backend):
     """A client that closed (not half-closed) is noticed when the script's
-    first output meets its reset; the script is killed then.  (A FIN alone
-    cannot tell the two apart: a half-closed client is answered.)"""
+    output meets its reset; the script is killed then.  (A FIN alone cannot
+    tell the two apart: a half-closed client is answered.)  gone.cgi writes
+    a line every 0.1 s: its writes after the close find the reset."""
     with hk.Web(backend, FILES, options={"cgi_timeout": 30}) as w:
         pidfile = os.path.join(os.path.dirname(w.root), "gone.pid")
         s = h.connect("127.0.0.1", w.port)
