@@ -105,6 +105,7 @@ WATCHED = MAIN.replace("global:\n", "global:\n  watch: true\n")
 @h.test(backends=True)
 def watch_reloads_on_a_changed_file_and_refuses_a_bad_one(backend):
     with h.Superd(WATCHED, backend=backend) as s:
+        s.wait_log(r"info: started: ")  # the watch is armed by then
         mark = s.log_mark()
         p1 = h.free_port("both")
         h.write_file(s.path("conf.d/a.yaml"), daytime(p1))
@@ -157,6 +158,7 @@ def watch_sees_a_configmap_swap(backend):
     configmap(cm, {"superd.yaml": main("")}, 1)
     s.config_path = os.path.join(cm, "superd.yaml")
     with s:
+        s.wait_log(r"info: started: ")  # the watch is armed by then
         # the main file's ConfigMap swapped: a new service appears
         mark = s.log_mark()
         configmap(cm, {"superd.yaml": main(
