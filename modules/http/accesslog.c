@@ -3,6 +3,9 @@
  *
  *   127.0.0.1 - - [26/Nov/2026:11:07:55 +0000] "GET / HTTP/1.1" 200 512 "-" "curl/7.88"
  *
+ * With virtual hosts (hosts:) each line begins with the Host the request
+ * named ("-" for none), as Apache's vhost_combined format does.
+ *
  * Times are UTC.  Each line goes out with one write(2) on an O_APPEND
  * descriptor, so the workers' lines never interleave.  Rotation: a module
  * receives no signals, so instead of reopening on SIGUSR1 the log checks,
@@ -130,9 +133,14 @@ void accesslog_write(struct accesslog *log, const struct superd_peer *peer,
 		gmtime_r(&now, &tm);
 		strftime(log->tstamp, sizeof(log->tstamp), "[%d/%b/%Y:%H:%M:%S +0000]", &tm);
 	}
-	n = snprintf(line, sizeof(line), "%s - - %s \"",
+	o = 0;
+	if (log->vhosts) { /* Apache's vhost_combined: the host first */
+		o = put_escaped(line, 300, ri->vhost.p, ri->vhost.n);
+		line[o++] = ' ';
+	}
+	n = snprintf(line + o, sizeof(line) - o, "%s - - %s \"",
 	             peer && peer->remote_ip[0] ? peer->remote_ip : "-", log->tstamp);
-	o = (size_t)n;
+	o += (size_t)n;
 	o += put_escaped(line + o, sizeof(line) - o - 200, ri->line.p, ri->line.n);
 	o += (size_t)snprintf(line + o, sizeof(line) - o, "\" %d ", status);
 	if (bytes)

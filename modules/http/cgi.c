@@ -533,7 +533,7 @@ int cgi_start(struct http_conn *st, const struct cgi_request *cr)
 	job->body_fd = spool_take(&st->spool);
 	job->script = strndup(cr->script_name, cr->script_name_len);
 	if (http_reqinfo_own(&job->ri) < 0 || !job->script ||
-	    asprintf(&job->exec_path, "%s%s", inst->root_real, job->script) < 0) {
+	    asprintf(&job->exec_path, "%s%s", cr->root, job->script) < 0) {
 		job->exec_path = NULL;
 		goto fail;
 	}

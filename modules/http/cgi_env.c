@@ -123,11 +123,11 @@ void cgi_env_build(struct hbuf *env, const struct http_instance *inst,
 	env_put(env, "REQUEST_METHOD", req->method_name.p, req->method_name.n);
 	env_puts(env, "REQUEST_SCHEME", "http");
 	env_put(env, "SCRIPT_NAME", cr->script_name, cr->script_name_len);
-	hbuf_printf(env, "SCRIPT_FILENAME=%s%s", inst->root_real, cr->script_name);
+	hbuf_printf(env, "SCRIPT_FILENAME=%s%s", cr->root, cr->script_name);
 	hbuf_add(env, "", 1);
 	if (cr->path_info[0]) {
 		env_puts(env, "PATH_INFO", cr->path_info);
-		hbuf_printf(env, "PATH_TRANSLATED=%s%s", inst->root_real, cr->path_info);
+		hbuf_printf(env, "PATH_TRANSLATED=%s%s", cr->root, cr->path_info);
 		hbuf_add(env, "", 1);
 	}
 	env_put(env, "QUERY_STRING", req->query.p ? req->query.p : "", req->query.n);
@@ -138,7 +138,7 @@ void cgi_env_build(struct hbuf *env, const struct http_instance *inst,
 		hbuf_add(env, req->query.p, req->query.n);
 	}
 	hbuf_add(env, "", 1);
-	env_puts(env, "DOCUMENT_ROOT", inst->root_real);
+	env_puts(env, "DOCUMENT_ROOT", cr->root);
 	env_puts(env, "REMOTE_ADDR", peer->remote_ip);
 	env_puts(env, "REMOTE_HOST", peer->remote_ip);
 	snprintf(num, sizeof(num), "%u", peer->remote_port);

@@ -41,33 +41,11 @@ static const char *const option_keys[] = {
 	"root", "index", "listing", "cgi", "cgi_timeout", "access_log",
 	"keepalive_timeout", "max_request_size", "header_timeout",
 	"max_keepalive_requests", "mime_types", "cache", "body_timeout",
-	"body_temp_dir", "cgi_max", "send_timeout", "listing_css",
-	NULL,
+	"body_temp_dir", "cgi_max", "send_timeout", "listing_css", "hosts",
+	"error_pages", "precompressed", NULL,
 };
 
 /* --- options --- */
-
-/* A string or a list of strings into a NULL-free array. */
-static int opt_string_list(const struct superd_host *h, superd_service *svc,
-                           const superd_opt *o, const char ***out,
-                           size_t *count)
-{
-	size_t n;
-
-	if (!o)
-		return 0;
-	n = h->opt_kind(o) == SUPERD_OPT_SEQ ? h->opt_count(o) : 1;
-	*out = calloc(n ? n : 1, sizeof(**out));
-	if (!*out)
-		return -1;
-	*count = n;
-	if (h->opt_kind(o) != SUPERD_OPT_SEQ)
-		return h->opt_string(svc, o, &(*out)[0]);
-	for (size_t i = 0; i < n; i++)
-		if (h->opt_string(svc, h->opt_at(o, i), &(*out)[i]) < 0)
-			return -1;
-	return 0;
-}
 
 /* A size with an optional K, M or G suffix (binary). */
 static int opt_size(const struct superd_host *h, superd_service *svc,
@@ -100,9 +78,9 @@ static int opt_size(const struct superd_host *h, superd_service *svc,
 	return 0;
 }
 
-/* A path option made absolute against the configuration's directory. */
-static char *absolute_path(const struct superd_host *h, superd_service *svc,
-                           const char *p)
+/* A path option made absolute (see http.h). */
+char *http_config_path(const struct superd_host *h, superd_service *svc,
+                       const char *p)
 {
 	char *out;
 
@@ -111,35 +89,6 @@ static char *absolute_path(const struct superd_host *h, superd_service *svc,
 	if (asprintf(&out, "%s/%s", h->config_dir(svc), p) < 0)
 		return NULL;
 	return out;
-}
-
-/* The document root: it must be an existing directory. */
-static int configure_root(struct http_instance *inst, const superd_opt *opts)
-{
-	const struct superd_host *h = inst->host;
-	const superd_opt *o = h->opt_get(opts, "root");
-	const char *root;
-	char *abs, real[PATH_MAX];
-	struct stat sb;
-
-	if (!o) {
-		h->opt_error(inst->svc, opts, "http: option 'root' is required");
-		return -1;
-	}
-	if (h->opt_string(inst->svc, o, &root) < 0)
-		return -1;
-	abs = absolute_path(h, inst->svc, root);
-	if (!abs)
-		return -1;
-	if (!realpath(abs, real) || stat(real, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-		h->opt_error(inst->svc, o, "root: %s: %s", abs,
-		             errno ? strerror(errno) : "not a directory");
-		free(abs);
-		return -1;
-	}
-	free(abs);
-	inst->root_real = strdup(real);
-	return inst->root_real ? 0 : -1;
 }
 
 /* Numbers, with their ranges and defaults. */
@@ -182,7 +131,7 @@ static int configure_body_dir(struct http_instance *inst, const superd_opt *opts
 
 	if (o && h->opt_string(inst->svc, o, &s) < 0)
 		return -1;
-	inst->body_dir = absolute_path(h, inst->svc, s);
+	inst->body_dir = http_config_path(h, inst->svc, s);
 	if (!inst->body_dir)
 		return -1;
 	errno = 0;
@@ -194,55 +143,20 @@ static int configure_body_dir(struct http_instance *inst, const superd_opt *opts
 	return 0;
 }
 
-/* Lists, flags and paths. */
+/* The access log, body spooling and the type table. */
 static int configure_rest(struct http_instance *inst, const superd_opt *opts)
 {
 	const struct superd_host *h = inst->host;
 	const superd_opt *o;
 	const char *s, *mime = "/etc/mime.types";
-	static const char *const default_index[] = { "index.html" };
-	static const char *const default_cgi[] = { ".cgi" };
 
-	int cache = 1;
-
-	inst->listing = 1;
-	if (h->opt_bool(inst->svc, h->opt_get(opts, "listing"), &inst->listing) < 0 ||
-	    h->opt_bool(inst->svc, h->opt_get(opts, "cache"), &cache) < 0)
-		return -1;
-	filecache_init(&inst->fcache, cache ? 256 : 0, FC_MAX_FILE);
-	filecache_init(&inst->lcache, cache ? 16 : 0, FC_MAX_LISTING);
-	o = h->opt_get(opts, "index");
-	if (o ? opt_string_list(h, inst->svc, o, &inst->index, &inst->nindex) < 0
-	      : !(inst->index = calloc(1, sizeof(char *))))
-		return -1;
-	if (!o)
-		inst->index[0] = default_index[0], inst->nindex = 1;
-	for (size_t i = 0; i < inst->nindex; i++)
-		if (!inst->index[i][0] || strchr(inst->index[i], '/')) {
-			h->opt_error(inst->svc, o, "index: a file name without '/' expected");
-			return -1;
-		}
-	o = h->opt_get(opts, "cgi");
-	if (o ? opt_string_list(h, inst->svc, o, &inst->cgi_ext, &inst->ncgi) < 0
-	      : !(inst->cgi_ext = calloc(1, sizeof(char *))))
-		return -1;
-	if (!o)
-		inst->cgi_ext[0] = default_cgi[0], inst->ncgi = 1;
-	for (size_t i = 0; i < inst->ncgi; i++)
-		if (!inst->cgi_ext[i][0] || strchr(inst->cgi_ext[i], '/')) {
-			h->opt_error(inst->svc, o, "cgi: a file name suffix expected");
-			return -1;
-		}
 	o = h->opt_get(opts, "access_log");
 	if (o) {
 		if (h->opt_string(inst->svc, o, &s) < 0)
 			return -1;
-		if (strcmp(s, "none") && !(inst->log.path = absolute_path(h, inst->svc, s)))
+		if (strcmp(s, "none") && !(inst->log.path = http_config_path(h, inst->svc, s)))
 			return -1;
 	}
-	o = h->opt_get(opts, "listing_css");
-	if (o && h->opt_string(inst->svc, o, &inst->listing_css) < 0)
-		return -1;
 	if (configure_body_dir(inst, opts) < 0)
 		return -1;
 	o = h->opt_get(opts, "mime_types");
@@ -263,7 +177,7 @@ static int http_configure(const struct superd_host *host, superd_service *svc,
 		return -1;
 	inst->host = host;
 	inst->svc = svc;
-	inst->root_fd = -1;
+	inst->site.root_fd = -1;
 	inst->devnull = -1;
 	inst->log.fd = -1;
 	if (!options) {
@@ -271,10 +185,11 @@ static int http_configure(const struct superd_host *host, superd_service *svc,
 		goto fail;
 	}
 	if (host->opt_check_keys(svc, options, option_keys) < 0 ||
-	    configure_root(inst, options) < 0 ||
+	    http_sites_configure(inst, options) < 0 ||
 	    configure_numbers(inst, options) < 0 ||
 	    configure_rest(inst, options) < 0)
 		goto fail;
+	inst->log.vhosts = inst->nhosts > 0;
 	*instance = inst;
 	return 0;
 fail:
@@ -282,26 +197,12 @@ fail:
 	return -1;
 }
 
-/* Open the root directory (once per process that needs it). */
-static int open_root(struct http_instance *inst)
-{
-	if (inst->root_fd >= 0)
-		return 0;
-	inst->root_fd = open(inst->root_real, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (inst->root_fd < 0) {
-		inst->host->log(inst->svc, SUPERD_LOG_ERROR, "open %s: %s",
-		                inst->root_real, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 /* In the master, before privileges are dropped: root and log. */
 static int http_start(void *instance)
 {
 	struct http_instance *inst = instance;
 
-	if (open_root(inst) < 0)
+	if (http_sites_open(inst) < 0)
 		return -1;
 	return accesslog_open(&inst->log, inst->host, inst->svc);
 }
@@ -322,22 +223,15 @@ static void http_destroy(void *instance)
 
 	if (!inst)
 		return;
-	if (inst->root_fd >= 0)
-		close(inst->root_fd);
+	http_sites_free(inst);
 	if (inst->devnull >= 0)
 		close(inst->devnull);
 	accesslog_close(&inst->log);
 	free((char *)inst->log.path);
 	mime_table_free(&inst->mime);
-	filecache_free(&inst->fcache);
 	hbuf_free(&inst->out);
 	hbuf_free(&inst->scratch);
-	filecache_free(&inst->lcache);
-	http_listing_snaps_release(&inst->snaps);
-	free(inst->index);
-	free(inst->cgi_ext);
 	free(inst->body_dir);
-	free(inst->root_real);
 	free(inst);
 }
 
@@ -364,14 +258,15 @@ void http_log(struct http_conn *st, const struct http_reqinfo *ri,
 /* Copy ri's slices into one allocation. */
 int http_reqinfo_own(struct http_reqinfo *ri)
 {
-	size_t n = ri->line.n + ri->referer.n + ri->user_agent.n + 3;
+	size_t n = ri->line.n + ri->referer.n + ri->user_agent.n + ri->vhost.n + 4;
 	char *p = malloc(n);
-	struct http_slice *s[3] = { &ri->line, &ri->referer, &ri->user_agent };
+	struct http_slice *s[4] = { &ri->line, &ri->referer, &ri->user_agent,
+	                            &ri->vhost };
 
 	if (!p)
 		return -1;
 	ri->owned = p;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		if (s[i]->p)
 			memcpy(p, s[i]->p, s[i]->n);
 		p[s[i]->n] = '\0';
@@ -761,6 +656,7 @@ static size_t handle_request(struct http_conn *st, const unsigned char *data,
 	st->seen_bytes = 0;
 	st->idle_since = 0;
 	st->requests++;
+	st->site = NULL; /* until routed: the service's own */
 	if (rc != HTTP_PARSE_OK) {
 		ri.line = first_line(data, len);
 		http_send_error(st, &ri, rc, 1, NULL);
@@ -826,7 +722,7 @@ static int http_on_open(superd_conn *c, void *instance, void *state)
 	struct http_conn *st = state;
 	struct http_instance *inst = instance;
 
-	if (open_root(inst) < 0)
+	if (http_sites_open(inst) < 0)
 		return -1;
 	st->inst = inst;
 	st->c = c;

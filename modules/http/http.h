@@ -51,24 +51,48 @@ struct accesslog {
 	int fd;           /**< -1 when closed */
 	dev_t dev;        /**< identity of the open file, to notice rotation */
 	ino_t ino;
+	int vhosts;       /**< lines begin with the host name (hosts: is set) */
 	time_t checked;   /**< last second the path was checked */
 	time_t tsec;      /**< the second cached in tstamp */
 	char tstamp[40];  /**< "[10/Oct/2000:13:55:36 +0000]" */
 };
 
-/** A configured http service. */
-struct http_instance {
-	const struct superd_host *host;
-	superd_service *svc;
+/** One entry of error_pages. */
+struct http_error_page {
+	int status;
+	const char *file;       /**< below the root, without a leading '/' */
+};
+
+/**
+ * What requests are served from: the service's own root and options, or
+ * a virtual host's (see site.c).
+ */
+struct http_site {
+	char *name;             /**< host name or "*.suffix"; NULL: the service's */
 	char *root_real;        /**< canonical absolute document root */
 	int root_fd;            /**< O_PATH|O_DIRECTORY fd, -1 until opened */
-	int devnull;            /**< /dev/null for CGI stdin, -1 until opened */
 	const char **index;     /**< index file names */
 	size_t nindex;
 	int listing;            /**< generate listings */
 	const char *listing_css; /**< stylesheet URL for listings, or NULL */
 	const char **cgi_ext;   /**< CGI suffixes, e.g. ".cgi" */
 	size_t ncgi;
+	struct http_error_page *errors; /**< error_pages */
+	size_t nerrors;
+	int precompressed;      /**< serve FILE.br / FILE.gz when accepted */
+	struct filecache fcache; /**< small files (each worker its own) */
+	struct filecache lcache; /**< generated listings */
+	struct listing_snaps snaps; /**< directories being listed in pieces */
+};
+
+/** A configured http service. */
+struct http_instance {
+	const struct superd_host *host;
+	superd_service *svc;
+	struct http_site site;  /**< the service's own root and options */
+	struct http_site *hosts; /**< hosts: virtual hosts */
+	size_t nhosts;
+	int devnull;            /**< /dev/null for CGI stdin, -1 until opened */
 	unsigned cgi_timeout_ms;
 	unsigned keepalive_ms;  /**< idle time allowed between requests */
 	unsigned header_ms;     /**< absolute deadline for a request header */
@@ -88,9 +112,6 @@ struct http_instance {
 	 */
 	struct hbuf out;        /**< response being built */
 	struct hbuf scratch;    /**< a generated body (listings) */
-	struct filecache fcache; /**< small files (each worker its own) */
-	struct filecache lcache; /**< generated listings */
-	struct listing_snaps snaps; /**< directories being listed in pieces */
 	time_t date_sec;        /**< the second cached in date */
 	char date[40];          /**< IMF-fixdate of date_sec */
 };
@@ -108,6 +129,8 @@ struct http_reqinfo {
 	struct http_slice line;       /**< the request line, for the log */
 	struct http_slice referer;
 	struct http_slice user_agent;
+	struct http_slice vhost;      /**< the host name, when hosts: is set */
+	const char *encoding;         /**< "br" or "gzip": a precompressed file */
 	char *owned;       /**< NULL, or the copy the slices point into */
 };
 
@@ -143,6 +166,7 @@ struct http_conn {
 	size_t send_pending;     /**< what was queued then */
 	struct cgi_job *cgi;     /**< the running CGI, or NULL */
 	struct listing_job *listing; /**< a listing sent in pieces, or NULL */
+	struct http_site *site;  /**< the current request's site, or NULL */
 };
 
 /* --- response.c --- */
@@ -170,8 +194,42 @@ void http_head_begin(struct http_conn *st, const struct http_reqinfo *ri,
  */
 int http_send_error(struct http_conn *st, struct http_reqinfo *ri,
                     int status, int close_after, const char *allow);
+/* --- errpage.c --- */
+
+/** What a status means, in one sentence for people. */
+const char *http_error_sentence(int status);
+/**
+ * Send the current site's error_pages file for status, with that status
+ * (and Allow when allow is set).  0 when sent, -1 when the site has none
+ * or it cannot be read: send the built-in page then.
+ */
+int http_error_page_send(struct http_conn *st, struct http_reqinfo *ri,
+                         int status, const char *allow);
+
 /** Queue st->out (the head, maybe with a small body); 0 or -1. */
 int http_flush_head(struct http_conn *st);
+
+/* --- site.c --- */
+
+/** Configure the service's site and its `hosts:`.  0 or -1 (reported). */
+int http_sites_configure(struct http_instance *inst, const superd_opt *opts);
+/** Open every site's root directory.  0 or -1 (logged). */
+int http_sites_open(struct http_instance *inst);
+void http_sites_free(struct http_instance *inst);
+/** The site that serves req (by its Host or absolute-form target). */
+struct http_site *http_site_for(struct http_instance *inst,
+                                const struct http_request *req);
+/**
+ * The host name in a Host value: lower case, without port or final dot,
+ * into out; its length, or 0.
+ */
+size_t http_host_name(struct http_slice v, char *out, size_t outsz);
+
+/* --- http.c (for site.c) --- */
+
+/** A path option made absolute against the configuration's directory. */
+char *http_config_path(const struct superd_host *h, superd_service *svc,
+                       const char *p);
 
 /* --- route.c --- */
 
@@ -183,7 +241,7 @@ int http_flush_head(struct http_conn *st);
  * Whether the request may run a CGI program, from its path alone (a
  * segment or an index name with a CGI suffix): its body is then kept.
  */
-int http_route_may_cgi(const struct http_instance *inst,
+int http_route_may_cgi(struct http_instance *inst,
                        const struct http_request *req);
 
 /** Map a parsed request to a file, directory or CGI and answer it. */
@@ -204,6 +262,19 @@ int http_serve_file(struct http_conn *st, const struct http_request *req,
 /** Answer GET/HEAD from a file cache entry (see filecache.c). */
 int http_serve_cached(struct http_conn *st, struct http_reqinfo *ri,
                       const struct fc_entry *e);
+
+/* --- precomp.c --- */
+
+/**
+ * With the site's `precompressed`, swap the regular file fd (stat sb,
+ * decoded path of length n, with room for a suffix) for PATH.br or
+ * PATH.gz when Accept-Encoding allows it and it is not older: sb is
+ * then the variant's and ri->encoding its coding.  Returns the fd to
+ * serve (the old one is closed when swapped).
+ */
+int http_precompressed(struct http_conn *st, const struct http_request *req,
+                       struct http_reqinfo *ri, int fd, struct stat *sb,
+                       char *path, size_t n);
 
 /* --- listing_send.c (listing.h: building the page) --- */
 
@@ -231,6 +302,7 @@ struct cgi_request {
 	size_t script_name_len;
 	const char *path_info;        /**< decoded rest, "" when none */
 	const char *script_rel;       /**< path below the root */
+	const char *root;             /**< the site's document root */
 };
 
 /**

@@ -173,7 +173,7 @@ static void send_whole(struct http_conn *st, const struct http_request *req,
 	            "Content-Length: %zu\r\nCache-Control: no-cache\r\n",
 	            body->len);
 	if (!st->out->oom && !req->has_query)
-		filecache_put_mem(&st->inst->lcache, path, n, time(NULL),
+		filecache_put_mem(&st->site->lcache, path, n, time(NULL),
 		                  st->out->p + fields_at, st->out->len - fields_at,
 		                  body->p, body->len);
 	hbuf_add(st->out, "\r\n", 2);
@@ -197,7 +197,7 @@ int http_send_listing(struct http_conn *st, const struct http_request *req,
 
 	http_listing_parse_order(req->has_query ? req->query.p : "",
 	                         req->has_query ? req->query.n : 0, &order);
-	l = http_listing_open(&st->inst->snaps, dirfd, path, n, &order,
+	l = http_listing_open(&st->site->snaps, dirfd, path, n, &order,
 	                      &st->inst->mime, css);
 	if (!l)
 		return -1;

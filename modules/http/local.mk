@@ -2,14 +2,14 @@
 # its bundled example site, its unit tests, integration tests and fuzz target.
 http_module_sources = \
 	modules/http/http.c modules/http/http.h \
-	modules/http/route.c \
+	modules/http/route.c modules/http/site.c \
 	modules/http/parse.c modules/http/chunked.c modules/http/parse.h modules/http/hex.h \
 	modules/http/path.c modules/http/path.h \
 	modules/http/mime.c modules/http/mime.h \
 	modules/http/buf.c \
-	modules/http/response.c \
+	modules/http/response.c modules/http/errpage.c \
 	modules/http/static.c modules/http/range.c modules/http/range.h \
-	modules/http/filecache.c modules/http/filecache.h \
+	modules/http/precomp.c modules/http/filecache.c modules/http/filecache.h \
 	modules/http/listing.c modules/http/listing.h modules/http/listing_send.c \
 	modules/http/cgi.c modules/http/cgi_env.c modules/http/cgi_head.c \
 	modules/http/cgi.h modules/http/spool.c modules/http/spool.h \
@@ -83,6 +83,7 @@ http_integration_tests = \
 	tests/integration/test_http_errors.py \
 	tests/integration/test_http_files.py \
 	tests/integration/test_http_listing.py \
+	tests/integration/test_http_sites.py \
 	tests/integration/test_http_cgi.py \
 	tests/integration/test_http_hardening.py
 TESTS += $(http_integration_tests)

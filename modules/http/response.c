@@ -234,18 +234,26 @@ int http_flush_head(struct http_conn *st)
 int http_send_error(struct http_conn *st, struct http_reqinfo *ri,
                     int status, int close_after, const char *allow)
 {
-	char body[512];
+	char body[1024];
 	int n;
 
 	if (close_after || status == 408 || status == 413 || status >= 500) {
 		ri->keep_alive = 0;
 		st->closing = 1;
 	}
+	if (http_error_page_send(st, ri, status, allow) == 0)
+		return 0;
 	n = snprintf(body, sizeof(body),
-	             "<!DOCTYPE html>\n<html><head><title>%d %s</title></head>\n"
-	             "<body><h1>%d %s</h1>\n<hr><address>" HTTP_SERVER_NAME
-	             "</address></body></html>\n",
-	             status, http_reason(status), status, http_reason(status));
+	             "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n"
+	             "<meta name=\"viewport\" content=\"width=device-width, "
+	             "initial-scale=1\">\n<title>%d %s</title>\n"
+	             "<style>:root{color-scheme:light dark}body{font:16px/1.5 "
+	             "system-ui,sans-serif;margin:2em auto;padding:0 1em;"
+	             "max-width:40em}</style></head>\n"
+	             "<body><h1>%d %s</h1>\n<p>%s</p>\n<hr><address>"
+	             HTTP_SERVER_NAME "</address></body></html>\n",
+	             status, http_reason(status), status, http_reason(status),
+	             http_error_sentence(status));
 	http_head_begin(st, ri, status);
 	if (allow)
 		hbuf_printf(st->out, "Allow: %s\r\n", allow);

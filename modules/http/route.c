@@ -47,12 +47,12 @@ static int status_for_errno(int err)
 }
 
 /* The name ends in one of the CGI suffixes. */
-static int is_cgi(const struct http_instance *inst, const char *name, size_t n)
+static int is_cgi(const struct http_site *site, const char *name, size_t n)
 {
-	for (size_t i = 0; i < inst->ncgi; i++) {
-		size_t k = strlen(inst->cgi_ext[i]);
+	for (size_t i = 0; i < site->ncgi; i++) {
+		size_t k = strlen(site->cgi_ext[i]);
 
-		if (n > k && !memcmp(name + n - k, inst->cgi_ext[i], k) &&
+		if (n > k && !memcmp(name + n - k, site->cgi_ext[i], k) &&
 		    name[n - k - 1] != '/')
 			return 1;
 	}
@@ -76,6 +76,7 @@ static int route_cgi(struct http_conn *st, const struct http_request *req,
 		.req = req, .ri = ri, .script_name = script,
 		.script_name_len = strlen(script), .path_info = path_info,
 		.script_rel = script + 1,
+		.root = st->site->root_real,
 	};
 	int rc;
 
@@ -129,7 +130,7 @@ static int route_listing(struct http_conn *st, const struct http_request *req,
 		http_flush_head(st);
 		return HTTP_ROUTE_DONE;
 	}
-	if (http_send_listing(st, req, ri, fd, path, n, st->inst->listing_css) < 0)
+	if (http_send_listing(st, req, ri, fd, path, n, st->site->listing_css) < 0)
 		return route_error(st, ri, status_for_errno(errno), NULL);
 	return HTTP_ROUTE_DONE;
 }
@@ -138,28 +139,28 @@ static int route_listing(struct http_conn *st, const struct http_request *req,
 static int route_dir(struct http_conn *st, const struct http_request *req,
                      struct http_reqinfo *ri, int fd, char *path, size_t n)
 {
-	struct http_instance *inst = st->inst;
+	struct http_site *site = st->site;
 	int rc;
 
 	if (path[n - 1] != '/') {
 		close(fd);
 		return route_redirect_slash(st, req, ri, path, n);
 	}
-	for (size_t i = 0; i < inst->nindex; i++) {
-		size_t k = strlen(inst->index[i]);
+	for (size_t i = 0; i < site->nindex; i++) {
+		size_t k = strlen(site->index[i]);
 		struct stat sb;
 		int ifd;
 
 		if (n + k + 1 > PATH_BUF)
 			continue;
-		memcpy(path + n, inst->index[i], k + 1);
-		ifd = http_open_beneath(inst->root_fd, inst->root_real, path + 1,
+		memcpy(path + n, site->index[i], k + 1);
+		ifd = http_open_beneath(site->root_fd, site->root_real, path + 1,
 		                        OPEN_FLAGS);
 		if (ifd < 0)
 			continue;
 		if (fstat(ifd, &sb) == 0 && S_ISREG(sb.st_mode)) {
 			close(fd);
-			if (is_cgi(inst, path, n + k))
+			if (is_cgi(site, path, n + k))
 				return route_cgi(st, req, ri, ifd, &sb, path, "");
 			http_serve_file(st, req, ri, ifd, &sb, path, n + k);
 			return HTTP_ROUTE_DONE;
@@ -167,7 +168,7 @@ static int route_dir(struct http_conn *st, const struct http_request *req,
 		close(ifd);
 	}
 	path[n] = '\0';
-	if (!inst->listing) {
+	if (!site->listing) {
 		close(fd);
 		return route_error(st, ri, 403, NULL);
 	}
@@ -181,19 +182,19 @@ static int route_missing(struct http_conn *st, const struct http_request *req,
                          struct http_reqinfo *ri, char *path, size_t n,
                          int err)
 {
-	struct http_instance *inst = st->inst;
+	struct http_site *site = st->site;
 	char script[PATH_BUF];
 
-	if ((err == ENOENT || err == ENOTDIR) && inst->ncgi) {
+	if ((err == ENOENT || err == ENOTDIR) && site->ncgi) {
 		for (size_t k = 1; k < n; k++) {
 			struct stat sb;
 			int fd;
 
-			if (path[k] != '/' || !is_cgi(inst, path, k))
+			if (path[k] != '/' || !is_cgi(site, path, k))
 				continue;
 			memcpy(script, path, k);
 			script[k] = '\0';
-			fd = http_open_beneath(inst->root_fd, inst->root_real,
+			fd = http_open_beneath(site->root_fd, site->root_real,
 			                       script + 1, OPEN_FLAGS);
 			if (fd < 0)
 				break;
@@ -207,36 +208,58 @@ static int route_missing(struct http_conn *st, const struct http_request *req,
 }
 
 /* Whether the request may run a CGI program (see http.h). */
-int http_route_may_cgi(const struct http_instance *inst,
+int http_route_may_cgi(struct http_instance *inst,
                        const struct http_request *req)
 {
+	const struct http_site *site = http_site_for(inst, req);
 	char path[PATH_BUF + 256];
 	size_t n;
 
-	if (!inst->ncgi || req->asterisk || req->path.n >= PATH_BUF ||
+	if (!site->ncgi || req->asterisk || req->path.n >= PATH_BUF ||
 	    req->method == HTTP_M_CONNECT || req->method == HTTP_M_TRACE ||
 	    http_path_normalize(req->path.p, req->path.n, path, PATH_BUF, &n))
 		return 0;
 	for (size_t k = 1; k <= n; k++)
-		if ((k == n || path[k] == '/') && is_cgi(inst, path, k))
+		if ((k == n || path[k] == '/') && is_cgi(site, path, k))
 			return 1;
 	if (path[n - 1] == '/')
-		for (size_t i = 0; i < inst->nindex; i++)
-			if (is_cgi(inst, inst->index[i], strlen(inst->index[i])))
+		for (size_t i = 0; i < site->nindex; i++)
+			if (is_cgi(site, site->index[i], strlen(site->index[i])))
 				return 1;
 	return 0;
+}
+
+/*
+ * The one-second cache may answer: a plain GET or HEAD (not conditional,
+ * no range, no listing order, nothing a precompressed variant could
+ * answer instead).
+ */
+static int cache_usable(const struct http_site *site,
+                        const struct http_request *req, const char *path,
+                        size_t n)
+{
+	if (req->method != HTTP_M_GET && req->method != HTTP_M_HEAD)
+		return 0;
+	if (req->if_none_match.p || req->if_modified_since.p || req->range.p)
+		return 0;
+	if (path[n - 1] == '/')
+		return !req->has_query;
+	return !site->precompressed || !http_field_get(req, "accept-encoding");
 }
 
 /* Answer one parsed request (see http.h). */
 int http_route(struct http_conn *st, const struct http_request *req,
                struct http_reqinfo *ri)
 {
-	struct http_instance *inst = st->inst;
+	struct http_site *site = http_site_for(st->inst, req);
 	char path[PATH_BUF + 256];
 	size_t n;
 	struct stat sb;
 	int fd;
 
+	st->site = site;
+	if (st->inst->nhosts)
+		ri->vhost = req->host;
 	if (req->method == HTTP_M_CONNECT || req->method == HTTP_M_TRACE)
 		return route_error(st, ri, 405, ALLOW_STATIC);
 	if (req->asterisk) {
@@ -251,9 +274,8 @@ int http_route(struct http_conn *st, const struct http_request *req,
 		return route_error(st, ri, 414, NULL);
 	if (http_path_normalize(req->path.p, req->path.n, path, PATH_BUF, &n))
 		return route_error(st, ri, 400, NULL);
-	if ((req->method == HTTP_M_GET || req->method == HTTP_M_HEAD) &&
-	    !(req->has_query && path[n - 1] == '/') && !req->if_none_match.p && !req->if_modified_since.p && !req->range.p) {
-		struct filecache *fc = path[n - 1] == '/' ? &inst->lcache : &inst->fcache;
+	if (cache_usable(site, req, path, n)) {
+		struct filecache *fc = path[n - 1] == '/' ? &site->lcache : &site->fcache;
 		const struct fc_entry *e = filecache_get(fc, path, n, time(NULL));
 
 		if (e) {
@@ -261,7 +283,7 @@ int http_route(struct http_conn *st, const struct http_request *req,
 			return HTTP_ROUTE_DONE;
 		}
 	}
-	fd = http_open_beneath(inst->root_fd, inst->root_real, path + 1, OPEN_FLAGS);
+	fd = http_open_beneath(site->root_fd, site->root_real, path + 1, OPEN_FLAGS);
 	if (fd < 0)
 		return route_missing(st, req, ri, path, n, errno);
 	if (fstat(fd, &sb) < 0) {
@@ -274,8 +296,10 @@ int http_route(struct http_conn *st, const struct http_request *req,
 		close(fd);
 		return route_error(st, ri, 403, NULL);
 	}
-	if (is_cgi(inst, path, n))
+	if (is_cgi(site, path, n))
 		return route_cgi(st, req, ri, fd, &sb, path, "");
+	if (site->precompressed)
+		fd = http_precompressed(st, req, ri, fd, &sb, path, n);
 	http_serve_file(st, req, ri, fd, &sb, path, n);
 	return HTTP_ROUTE_DONE;
 }

@@ -26,12 +26,14 @@
 
 #define ALLOW_STATIC "GET, HEAD, OPTIONS"
 
-/* The entity tag: "hex(mtime)-hex(size)". */
-static int make_etag(const struct stat *sb, char *out, size_t outsz)
+/* The entity tag: "hex(mtime)-hex(size)", plus "-coding" for a variant. */
+static int make_etag(const struct stat *sb, const char *coding, char *out,
+                     size_t outsz)
 {
-	return snprintf(out, outsz, "\"%llx-%llx\"",
+	return snprintf(out, outsz, "\"%llx-%llx%s%s\"",
 	                (unsigned long long)sb->st_mtime,
-	                (unsigned long long)sb->st_size);
+	                (unsigned long long)sb->st_size, coding ? "-" : "",
+	                coding ? coding : "");
 }
 
 /* Common header fields of a file response. */
@@ -42,6 +44,8 @@ static void file_fields(struct http_conn *st, const char *etag,
 
 	http_date_format(lastmod, date, sizeof(date));
 	hbuf_printf(st->out, "Last-Modified: %s\r\nETag: %s\r\n", date, etag);
+	if (st->site && st->site->precompressed)
+		hbuf_str(st->out, "Vary: Accept-Encoding\r\n");
 }
 
 /* Queue a body of len bytes at off from fd (taken) after the head. */
@@ -168,7 +172,7 @@ int http_serve_file(struct http_conn *st, const struct http_request *req,
 		http_log(st, ri, 200, 0);
 		return 200;
 	}
-	make_etag(sb, etag, sizeof(etag));
+	make_etag(sb, ri->encoding, etag, sizeof(etag));
 	if (http_not_modified(req, etag, lastmod)) {
 		close(fd);
 		http_head_begin(st, ri, 304);
@@ -203,12 +207,14 @@ int http_serve_file(struct http_conn *st, const struct http_request *req,
 	hbuf_printf(st->out, "Content-Type: %s\r\nContent-Length: %" PRId64
 	            "\r\nAccept-Ranges: bytes\r\n",
 	            mime_lookup(&inst->mime, name, name_len), len);
+	if (ri->encoding)
+		hbuf_printf(st->out, "Content-Encoding: %s\r\n", ri->encoding);
 	if (status == 206)
 		hbuf_printf(st->out, "Content-Range: bytes %" PRId64 "-%" PRId64
 		            "/%" PRId64 "\r\n", off, off + len - 1, size);
 	file_fields(st, etag, lastmod);
-	if (status == 200 && size <= FC_MAX_FILE && !st->out->oom)
-		filecache_put(&inst->fcache, name, name_len, now, fd, size,
+	if (status == 200 && size <= FC_MAX_FILE && !st->out->oom && !ri->encoding)
+		filecache_put(&st->site->fcache, name, name_len, now, fd, size,
 		              st->out->p + fields_at, st->out->len - fields_at);
 	hbuf_str(st->out, "\r\n");
 	if (ri->head || len == 0) {

@@ -717,6 +717,7 @@ START_TEST(test_cgi_env)
 
 	http_limits_default(&lim);
 	ck_assert_int_eq(http_parse_request(raw, strlen(raw), &lim, &req), HTTP_PARSE_OK);
+	cr.root = ((struct http_instance *)inst)->site.root_real;
 	cgi_env_build(&env, inst, fake_host()->peer((superd_conn *)c), &cr);
 	ck_assert(env_has(&env, "GATEWAY_INTERFACE=CGI/1.1"));
 	ck_assert(env_has(&env, "SERVER_PROTOCOL=HTTP/1.0"));
@@ -730,7 +731,7 @@ START_TEST(test_cgi_env)
 	ck_assert(env_has(&env, "REMOTE_PORT=40000"));
 	ck_assert(env_has(&env, "CONTENT_TYPE=text/y"));
 	ck_assert(env_has(&env, "HTTP_X_FOO=1, 2"));
-	snprintf(want, sizeof(want), "PATH_TRANSLATED=%s/x", ((struct http_instance *)inst)->root_real);
+	snprintf(want, sizeof(want), "PATH_TRANSLATED=%s/x", cr.root);
 	ck_assert(env_has(&env, want));
 	ck_assert(!env_has_prefix(&env, "HTTP_PROXY="));
 	ck_assert(!env_has_prefix(&env, "HTTP_AUTHORIZATION="));
