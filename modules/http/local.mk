@@ -84,9 +84,16 @@ http_integration_tests = \
 	tests/integration/test_http_files.py \
 	tests/integration/test_http_listing.py \
 	tests/integration/test_http_sites.py \
+	tests/integration/test_http_browser.py \
 	tests/integration/test_http_cgi.py \
 	tests/integration/test_http_hardening.py
 TESTS += $(http_integration_tests)
+# screenshots test_http_browser.py leaves in the build directory
+CLEANFILES += browser-site-400.png browser-site-1200.png \
+	browser-listing-400.png browser-listing-1200.png \
+	browser-sorted-400.png browser-sorted-1200.png \
+	browser-error-400.png browser-error-1200.png \
+	browser-cgi-400.png browser-cgi-1200.png
 EXTRA_DIST += $(http_integration_tests) tests/integration/httpkit.py
 
 # libFuzzer targets: ./configure --enable-fuzz CC=clang; `make fuzz` runs
