@@ -3,7 +3,8 @@
 # with their unit and integration tests.
 libsuperdcore_la_SOURCES += core/net/addr.c core/net/addr_unique.c \
 	core/net/listener.c core/net/listener.h core/net/sockact.c core/net/sockact.h \
-	core/net/portcheck.c core/net/portcheck.h
+	core/net/portcheck.c core/net/portcheck.h \
+	core/net/tcpinfo.c core/net/tcpinfo.h
 
 check_PROGRAMS += tests/unit/test_addr tests/unit/test_listener tests/unit/test_sockact
 TESTS += tests/unit/test_addr tests/unit/test_listener tests/unit/test_sockact

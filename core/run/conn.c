@@ -18,6 +18,7 @@
 #include "conn_priv.h"
 #include "loader.h"
 #include "log.h"
+#include "tcpinfo.h"
 
 /* Reads per readiness event before giving others a turn. */
 #define READS_PER_EVENT 4
@@ -222,21 +223,46 @@ static void update_events(superd_conn *c)
 		c->events = ev;
 }
 
-/* Write c's log line (only when info lines are wanted). */
+/*
+ * Write c's log line (only when info lines are wanted).  The outcome is
+ * the module's note, unless the core cut the connection: then the cut
+ * comes first ("shutdown (http 200)").  When the module handed the socket
+ * on (conn_fd) and the core moved no byte itself, a child did the I/O
+ * (exec): the kernel's TCP counts stand for the bytes.
+ */
 static void log_conn(const superd_conn *c)
 {
-	char ip[INET6_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN], how[160];
+	const char *outcome = c->outcome ? c->outcome : "closed";
 	struct log_conn lc;
 
 	if (log_get_level() < SUPERD_LOG_INFO)
 		return;
 	conn_log_peer(&c->remote.sa, &lc, ip, sizeof(ip));
-	lc.outcome = c->note ? c->note : c->outcome ? c->outcome : "closed";
+	if (c->note && (c->flags & C_CUT))
+		snprintf(how, sizeof(how), "%s (%s)", outcome, c->note);
+	else
+		snprintf(how, sizeof(how), "%s", c->note ? c->note : outcome);
+	lc.outcome = how;
 	lc.duration_ms = loop_now(cn.loop) - c->start_ms;
 	lc.has_bytes = 1;
 	lc.in = c->bytes_in;
 	lc.out = c->bytes_out;
 	log_connection(SUPERD_LOG_INFO, c->svc->name, &lc, NULL);
+}
+
+/*
+ * The module handed c's socket to a child (conn_fd, as exec does): when the
+ * core moved no byte itself, the kernel's TCP counts stand for the bytes.
+ */
+static void handed_bytes(superd_conn *c)
+{
+	uint64_t in, out;
+
+	if (c->bytes_in || c->bytes_out || tcpinfo_bytes(c->fd, &in, &out) < 0)
+		return;
+	c->bytes_in = in;
+	c->bytes_out = out;
 }
 
 /* Close and free c: on_close, the socket, the access slot, the log line. */
@@ -254,6 +280,8 @@ static void conn_destroy(superd_conn *c)
 		m->on_close(c, c->svc->instance, c->state);
 		c->busy--;
 	}
+	if (c->flags & C_HANDED)
+		handed_bytes(c); /* while the socket still has its TCP counts */
 	close(c->fd);
 	conn_drop_output(c);
 	if (c->svc->access) {
@@ -517,8 +545,8 @@ static void sweep_run(struct loop *l, void *arg)
 				next = deadline;
 			continue;
 		}
-		set_outcome(c, "timeout");
-		c->flags |= C_DEAD;
+		c->outcome = "timeout"; /* the cut is how it ended */
+		c->flags |= C_DEAD | C_CUT;
 		conn_drop_output(c);
 		if (!c->busy)
 			conn_destroy(c);
@@ -631,8 +659,8 @@ void conn_close_all(const char *outcome)
 	while (cn.list) {
 		superd_conn *c = cn.list;
 
-		set_outcome(c, outcome);
-		c->flags |= C_DEAD;
+		c->outcome = outcome; /* the cut is how it ended */
+		c->flags |= C_DEAD | C_CUT;
 		conn_drop_output(c);
 		conn_destroy(c);
 	}
@@ -764,8 +792,12 @@ superd_service *conn_service(const superd_conn *c)
 	return c->svc;
 }
 
+/* host->conn_fd: the module hands the socket to a child (exec). */
 int conn_fd(const superd_conn *c)
 {
+	/* From here a child does the I/O; the log line takes the kernel's
+	 * counts.  The flag is the host's own bookkeeping, not module state. */
+	((superd_conn *)c)->flags |= C_HANDED;
 	return c->fd;
 }
 

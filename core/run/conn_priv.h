@@ -20,6 +20,8 @@
 #define C_WANT_DRAIN 0x040u  /**< module wrote: on_drain when the queue empties */
 #define C_REDELIVER 0x080u   /**< kept input to hand again after a resume */
 #define C_IN_LOOP 0x100u     /**< registered with the loop */
+#define C_HANDED 0x200u      /**< the module took the fd (a child does the I/O) */
+#define C_CUT 0x400u         /**< the core cut it (stop, reload bound, timeout) */
 
 /** A piece of queued output: memory, or a file segment (file_fd >= 0). */
 struct outchunk {

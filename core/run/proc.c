@@ -20,8 +20,13 @@
 #include "log.h"
 #include "proc.h"
 #include "spawn_spec.h"
+#include "tcpinfo.h"
 
 #define PID_BUCKETS 256
+/* How often a serve() child's socket is looked at for activity, at most. */
+#define SERVE_CHECK_MAX_MS 1000
+/* After a timeout's SIGTERM: SIGKILL for the child's group this much later. */
+#define SERVE_KILL_DELAY_MS 1000
 
 /** A watched child. */
 struct proc_entry {
@@ -47,6 +52,13 @@ struct serve_child {
 	uint64_t start_ms;
 	proc_exit_cb *on_exit;
 	void *arg;
+	/* the parent's side, for a connection (not a wait-style listener) */
+	pid_t pid;
+	int sock;                       /**< our copy of the socket, or -1 */
+	uint64_t in, out;               /**< TCP counts at the last look */
+	uint64_t active_ms;             /**< when they last moved */
+	struct loop_timer *check;       /**< the next look (svc->timeout) */
+	int timed_out;                  /**< SIGTERM sent for idleness */
 };
 
 int proc_watch(pid_t pid, proc_exit_cb *cb, void *arg)
@@ -192,6 +204,69 @@ static int serve_child_main(void *arg)
 	return fl;
 }
 
+/* The interval between looks at a serve child's socket. */
+static unsigned serve_check_ms(const struct serve_child *sc)
+{
+	unsigned ms = sc->svc->timeout_ms / 4;
+
+	return ms < 50 ? 50 : ms > SERVE_CHECK_MAX_MS ? SERVE_CHECK_MAX_MS : ms;
+}
+
+/* Timed out and still there after SIGTERM: SIGKILL its process group. */
+static void serve_kill_due(struct loop *l, void *arg)
+{
+	struct serve_child *sc = arg;
+
+	sc->check = NULL;
+	kill(-sc->pid, SIGKILL);
+	kill(sc->pid, SIGKILL);
+}
+
+/*
+ * Look at a serve child's socket: bytes moved (the kernel's TCP counts)
+ * mean activity; `timeout` without any ends the child as an idle
+ * event-style connection is ended (SIGTERM, SIGKILL a second later).
+ */
+static void serve_check(struct loop *l, void *arg)
+{
+	struct serve_child *sc = arg;
+	uint64_t in, out, now = loop_now(l);
+
+	sc->check = NULL;
+	if (tcpinfo_bytes(sc->sock, &in, &out) < 0)
+		return; /* no counts: no idle timeout can be told */
+	if (in != sc->in || out != sc->out) {
+		sc->in = in;
+		sc->out = out;
+		sc->active_ms = now;
+	}
+	if (now - sc->active_ms >= sc->svc->timeout_ms) {
+		sc->timed_out = 1;
+		if (kill(-sc->pid, SIGTERM) < 0)
+			kill(sc->pid, SIGTERM);
+		sc->check = loop_timer_add(l, SERVE_KILL_DELAY_MS, serve_kill_due, sc);
+		return;
+	}
+	sc->check = loop_timer_add(l, serve_check_ms(sc), serve_check, sc);
+}
+
+/* After the spawn: keep our copy of a connection's socket, arm the checks. */
+static void serve_watch_start(struct serve_child *sc, int fd)
+{
+	sc->sock = -1;
+	if (!sc->has_remote)
+		return; /* wait style: fd is the listener */
+	sc->sock = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (sc->sock < 0) {
+		log_errno(sc->svc->name, "fcntl (F_DUPFD_CLOEXEC)", errno);
+		return;
+	}
+	sc->active_ms = sc->start_ms;
+	if (sc->svc->timeout_ms &&
+	    tcpinfo_bytes(sc->sock, &sc->in, &sc->out) == 0)
+		sc->check = loop_timer_add(sc->loop, serve_check_ms(sc), serve_check, sc);
+}
+
 /* A serve child exited: log it, release its access slot, tell the owner. */
 static void serve_child_exited(pid_t pid, int status, void *arg)
 {
@@ -199,10 +274,17 @@ static void serve_child_exited(pid_t pid, int status, void *arg)
 	char how[96], ip[INET6_ADDRSTRLEN] = "-", outcome[128];
 	struct log_conn lc = { .remote = ip, .remote_port = -1 };
 
+	if (sc->check)
+		loop_timer_cancel(sc->loop, sc->check);
 	proc_describe_status(status, how, sizeof(how));
 	if (sc->has_remote)
 		conn_log_peer(&sc->remote.sa, &lc, ip, sizeof(ip));
-	snprintf(outcome, sizeof(outcome), "pid %d %s", (int)pid, how);
+	if (sc->sock >= 0 && tcpinfo_bytes(sc->sock, &lc.in, &lc.out) == 0)
+		lc.has_bytes = 1;
+	if (sc->sock >= 0)
+		close(sc->sock);
+	snprintf(outcome, sizeof(outcome), "pid %d %s%s", (int)pid,
+	         sc->timed_out ? "timeout, " : "", how);
 	lc.outcome = outcome;
 	lc.duration_ms = loop_now(sc->loop) - sc->start_ms;
 	log_connection(WIFEXITED(status) && WEXITSTATUS(status) == 0 ? SUPERD_LOG_INFO
@@ -210,7 +292,7 @@ static void serve_child_exited(pid_t pid, int status, void *arg)
 	               sc->svc->name, &lc, NULL);
 	if (sc->has_remote && sc->svc->access) {
 		access_release(sc->svc->access, &sc->remote.sa);
-		counters_closed(sc->svc->access, lc.duration_ms * 1000, 0, 0);
+		counters_closed(sc->svc->access, lc.duration_ms * 1000, lc.in, lc.out);
 	}
 	if (sc->on_exit)
 		sc->on_exit(pid, status, sc->arg);
@@ -246,6 +328,7 @@ pid_t proc_spawn_serve_at(struct loop *l, struct superd_service *svc, int fd,
 	}
 	sc->svc = svc;
 	sc->loop = l;
+	sc->sock = -1;
 	sc->proto = proto;
 	if (sa && salen <= sizeof(sc->remote)) {
 		memcpy(&sc->remote, sa, salen);
@@ -264,6 +347,9 @@ pid_t proc_spawn_serve_at(struct loop *l, struct superd_service *svc, int fd,
 	if (pid < 0) {
 		log_errno(svc->name, "fork", errno);
 		free(sc);
+		return pid;
 	}
+	sc->pid = pid;
+	serve_watch_start(sc, fd);
 	return pid;
 }

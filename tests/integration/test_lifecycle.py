@@ -8,6 +8,7 @@ drain; at stop, an exec program that ignores SIGTERM is killed with its
 process group after the grace."""
 
 import os
+import re
 import signal
 import socket
 import sys
@@ -176,6 +177,83 @@ def stop_kills_a_program_ignoring_sigterm(backend):
         h.eq(s.stop(), 0, "superd's exit status")
         h.check(not h.proc_alive(pid), "the program outlived superd")
         h.eq(s.leftovers, [], "processes left in superd's group")
+        c.close()
+
+
+SERVE_MOD = os.path.join(h.TOP_BUILDDIR, "tests", "unit", ".libs", "tmod_serve.so")
+
+
+@h.test(backends=True)
+def serve_child_timeout_and_bytes(backend):
+    """A blocking-style (serve) child honours the service's timeout: an
+    idle one is ended; its log line says timeout and counts the bytes the
+    child moved (the kernel's TCP counts: the worker relays nothing)."""
+    if not os.path.exists(SERVE_MOD):
+        h.skip("tmod_serve.so not built")
+    with h.Superd("""
+global: {workers: 1}
+services:
+  blocking:
+    module: "%s"
+    listen: "127.0.0.1:{port0}"
+    timeout: 1
+""" % SERVE_MOD, backend=backend, wait_tcp=[]) as s:
+        s.wait_log(r"info: started: ")
+        busy = h.connect("127.0.0.1", s.port(0), timeout=5)
+        idle = h.connect("127.0.0.1", s.port(0), timeout=5)
+        t0 = time.monotonic()
+        for i in range(5):  # busy talks every 0.4 s for 2 s: never idle
+            h.check(echoes(busy, b"ping %d" % i), "the busy child echoes")
+            time.sleep(0.4)  # the client's own pace
+        h.check(h.is_closed(idle, 5), "the idle child is ended")
+        took = time.monotonic() - t0
+        h.check(took >= 0.9, "not before the timeout (%.1f s)" % took)
+        s.wait_log(r"blocking: 127\.0\.0\.1:%d pid \d+ timeout, signal 15 .*, in 0, out 0"
+                   % idle.getsockname()[1])
+        h.check(echoes(busy, b"still"), "the busy child is still there")
+        busy.shutdown(socket.SHUT_WR)
+        h.eq(h.recv_all(busy), b"", "the busy child ends at EOF")
+        s.wait_log(r"blocking: 127\.0\.0\.1:%d pid \d+ exit 0, .*, in 35, out 35"
+                   % busy.getsockname()[1])
+        busy.close()
+        idle.close()
+
+
+@h.test(backends=True)
+def exec_bytes_and_cut_outcomes_logged(backend):
+    """exec connections log the bytes the program moved; a download cut
+    by the stop is logged as cut, not as a plain `http 200`."""
+    with h.Superd("""
+global: {workers: 1}
+services:
+  cat:
+    module: exec
+    listen: "127.0.0.1:{port0}"
+    options: {argv: [/bin/cat]}
+""", backend=backend, wait_tcp=[]) as s:
+        s.wait_log(r"info: started: ")
+        c = h.connect("127.0.0.1", s.port(0), timeout=5)
+        port = c.getsockname()[1]
+        h.eq(h.tcp_exchange("127.0.0.1", s.port(0), b"hello, program"), b"hello, program")
+        c.close()
+        s.wait_log(r"cat: 127\.0\.0\.1:\d+ exit 0, .*, in 14, out 14")
+        s.wait_log(r"cat: 127\.0\.0\.1:%d exit 0, .*, in 0, out 0" % port)
+
+
+@h.test(backends=True)
+def download_cut_says_so(backend):
+    """A download cut by the reload bound (as by the stop's grace: the
+    same path) is logged as cut, not as a plain `http 200`."""
+    big = "x" * (8 << 20)
+    with h.Superd(WEB_ECHO % "  reload_timeout: 1", backend=backend,
+                  files={"big.bin": big}) as s:
+        c = h.connect("127.0.0.1", s.port(0), timeout=5)
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        c.sendall(b"GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n")
+        h.check(c.recv(100).startswith(b"HTTP/1.1 200"), "the download starts")
+        reload_and_wait(s, 1)  # never read on: cut at the bound
+        s.wait_log(r"web: 127\.0\.0\.1:%d reload timeout \(http 200\), "
+                   % c.getsockname()[1])
         c.close()
 
 

@@ -57,6 +57,8 @@ static void tmod_reopen(void *instance)
 
 #if defined(TMOD_V10)
 #define TMOD_SIZE offsetof(struct superd_module, on_reopen)
+#elif defined(TMOD_V11)
+#define TMOD_SIZE offsetof(struct superd_module, on_retire)
 #else
 #define TMOD_SIZE sizeof(struct superd_module)
 #endif
