@@ -23,6 +23,7 @@ static int fin_received(unsigned state)
 {
 	switch (state) {
 	case 6:  /* TIME_WAIT */
+	case 7:  /* CLOSE: a reset, most often after the peer's FIN */
 	case 8:  /* CLOSE_WAIT */
 	case 9:  /* LAST_ACK */
 	case 11: /* CLOSING */
