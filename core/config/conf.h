@@ -45,6 +45,8 @@ struct service_conf {
 	unsigned long rate;               /**< new connections/s, 0: unlimited */
 	unsigned long rate_per_source;    /**< per client address, 0: unlimited */
 	unsigned timeout;                 /**< idle seconds, 0: none */
+	size_t max_input;                 /**< bytes; 0: the module's or default */
+	size_t max_output;                /**< bytes; 0: the module's or default */
 	int enabled;                      /**< `enabled:` (default 1) */
 	struct cidr *allow;               /**< empty: everyone */
 	size_t nallow;

@@ -21,13 +21,14 @@
 enum svc_key {
 	K_MODULE, K_PROTOCOL, K_LISTEN, K_MAX_CONNECTIONS, K_PER_SOURCE,
 	K_RATE, K_RATE_PER_SOURCE, K_TIMEOUT, K_ENABLED, K_ALLOW, K_DENY,
-	K_OPTIONS, K_PROXY_PROTOCOL, K_SANDBOX, K_COUNT
+	K_OPTIONS, K_PROXY_PROTOCOL, K_SANDBOX, K_MAX_INPUT, K_MAX_OUTPUT,
+	K_COUNT
 };
 
 static const char *const service_keys[K_COUNT + 1] = {
 	"module", "protocol", "listen", "max_connections", "per_source",
 	"rate", "rate_per_source", "timeout", "enabled", "allow", "deny",
-	"options", "proxy_protocol", "sandbox", NULL
+	"options", "proxy_protocol", "sandbox", "max_input", "max_output", NULL
 };
 
 /* `defaults:` after its own check: each key's value, and whether it was bad. */
@@ -38,6 +39,8 @@ struct defaults {
 
 #define COUNT_MAX 4294967295ULL       /* limits: 0 (unlimited) .. 2^32-1 */
 #define TIMEOUT_MAX (4294967295ULL / 1000) /* seconds that fit in ms */
+#define BUFFER_MIN 1024ULL            /* max_input, max_output: bytes */
+#define BUFFER_MAX (64ULL << 20)
 #define SERVICE_NAME_MAX 64
 #define CONFIG_MAX_SHOWN 100 /* errors printed per check; the rest counted */
 
@@ -276,6 +279,12 @@ static int svc_apply(struct conf_build *b, struct service_conf *sc,
 		return 0;
 	case K_SANDBOX:
 		return conf_sandbox(b, v, prefix, &sc->sandbox);
+	case K_MAX_INPUT:
+	case K_MAX_OUTPUT:
+		if (conf_uint(v, prefix, key, BUFFER_MIN, BUFFER_MAX, &u) < 0)
+			return -1;
+		*(k == K_MAX_INPUT ? &sc->max_input : &sc->max_output) = (size_t)u;
+		return 0;
 	default:
 		break;
 	}

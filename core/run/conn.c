@@ -48,6 +48,17 @@ static struct {
 static void conn_settle(superd_conn *c);
 static void conn_event(struct loop *l, int fd, unsigned events, void *arg);
 
+/* svc's limits: its own (module descriptor, service keys) or the defaults. */
+static size_t in_max(const struct superd_service *svc)
+{
+	return svc->in_max ? svc->in_max : CONN_INPUT_MAX;
+}
+
+static size_t out_max(const struct superd_service *svc)
+{
+	return svc->out_max ? svc->out_max : CONN_OUTPUT_MAX;
+}
+
 /* Set up this process's connection layer (see conn.h). */
 int conn_init(struct loop *loop, void (*on_empty)(void))
 {
@@ -197,9 +208,9 @@ static void update_events(superd_conn *c)
 {
 	unsigned ev;
 
-	if (c->queued > CONN_HIGH_WATER)
+	if (c->queued >= out_max(c->svc))
 		c->flags |= C_BACKPRESSURE;
-	else if (c->queued <= CONN_LOW_WATER)
+	else if (c->queued <= out_max(c->svc) / 4)
 		c->flags &= ~C_BACKPRESSURE;
 	ev = wanted_events(c);
 	if (!(c->flags & C_IN_LOOP)) {
@@ -306,10 +317,10 @@ static void conn_destroy(superd_conn *c)
 		cn.on_empty();
 }
 
-/* Add len bytes to the kept input; -1 past CONN_INPUT_MAX or no memory. */
+/* Add len bytes to the kept input; -1 past the service's in_max or no memory. */
 static int input_append(superd_conn *c, const unsigned char *buf, size_t len)
 {
-	if (c->inlen + len > CONN_INPUT_MAX)
+	if (c->inlen + len > in_max(c->svc))
 		return -1;
 	if (c->inlen + len > c->incap) {
 		size_t cap = c->incap ? c->incap : 4096;
@@ -409,17 +420,33 @@ static void read_eof(superd_conn *c)
 		c->flags |= C_CLOSING;
 }
 
+/*
+ * How much to read now: what may still be queued before back-pressure
+ * (a module that answers every byte, as echo, then never queues more
+ * than the service's out_max), at least a small read.
+ */
+static size_t read_size(const superd_conn *c)
+{
+	size_t room = c->queued < out_max(c->svc) ? out_max(c->svc) - c->queued : 0;
+
+	if (room < CONN_READ_MIN)
+		room = CONN_READ_MIN;
+	return room < CONN_READ_BUF ? room : CONN_READ_BUF;
+}
+
 /* Read what the socket has (a bounded number of times) and deliver it. */
 static void conn_read(superd_conn *c)
 {
 	for (int i = 0; i < READS_PER_EVENT; i++) {
-		ssize_t n = read(c->fd, cn.rbuf, CONN_READ_BUF);
+		size_t want = read_size(c);
+		ssize_t n = read(c->fd, cn.rbuf, want);
 
 		if (n > 0) {
 			c->bytes_in += (size_t)n;
 			c->last_ms = loop_now(cn.loop);
 			deliver(c, cn.rbuf, (size_t)n);
-			if (!(wanted_events(c) & LOOP_IN) || (size_t)n < CONN_READ_BUF)
+			if (!(wanted_events(c) & LOOP_IN) || (size_t)n < want ||
+			    c->queued >= out_max(c->svc))
 				return;
 			continue;
 		}

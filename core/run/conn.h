@@ -18,14 +18,21 @@
 #include "loop.h"
 #include "runconf.h"
 
-/** Input kept for a module that does not consume it: past this, closed. */
-#define CONN_INPUT_MAX (1024u * 1024u)
-/** Output queued past this stops reading from the client ... */
-#define CONN_HIGH_WATER (256u * 1024u)
-/** ... until the queue is back under this. */
-#define CONN_LOW_WATER (64u * 1024u)
-/** The per-process read buffer. */
+/**
+ * Input kept for a module that does not consume it: past this, closed
+ * (the default of a service's in_max: module descriptor, `max_input`).
+ */
+#define CONN_INPUT_MAX (64u * 1024u)
+/**
+ * Output queued up to this stops reading from the client until the queue
+ * is back under a quarter of it (the default of a service's out_max:
+ * module descriptor, `max_output`).
+ */
+#define CONN_OUTPUT_MAX (32u * 1024u)
+/** The per-process read buffer: the largest single read. */
 #define CONN_READ_BUF (256u * 1024u)
+/** The smallest read, even with the output queue near out_max. */
+#define CONN_READ_MIN 4096u
 
 /**
  * Set up the connection layer of this process on loop.  on_empty (may be

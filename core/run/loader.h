@@ -56,5 +56,8 @@ int loader_check_protocols(const struct loader_req *req,
 #define MODULE_HAS(m, f)                                                     \
 	((m)->size >= offsetof(struct superd_module, f) + sizeof((m)->f) &&  \
 	 (m)->f != NULL)
+/** Does descriptor m reach field f (a value, not a callback)? */
+#define MODULE_HAS_SIZE(m, f)                                                \
+	((m)->size >= offsetof(struct superd_module, f) + sizeof((m)->f))
 
 #endif

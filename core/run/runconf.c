@@ -18,6 +18,26 @@
 #include "spawn_spec.h"
 
 /* Load svc's module, check its protocols and run its configure. */
+/*
+ * A connection's input and output limits: the service's max_input and
+ * max_output, else the module's descriptor (ABI 1.2), else 0 (conn.c's
+ * defaults).
+ */
+static void service_limits(struct superd_service *svc,
+                           const struct superd_module *mod)
+{
+	const struct service_conf *sc = svc->conf;
+
+	if (MODULE_HAS_SIZE(mod, conn_in_max))
+		svc->in_max = mod->conn_in_max;
+	if (MODULE_HAS_SIZE(mod, conn_out_max))
+		svc->out_max = mod->conn_out_max;
+	if (sc->max_input)
+		svc->in_max = sc->max_input;
+	if (sc->max_output)
+		svc->out_max = sc->max_output;
+}
+
 static int service_setup(struct superd_service *svc, const struct config *cfg)
 {
 	const struct service_conf *sc = svc->conf;
@@ -53,6 +73,7 @@ static int service_setup(struct superd_service *svc, const struct config *cfg)
 		return -1;
 	}
 	svc->configured = 1;
+	service_limits(svc, mod);
 	if (svc->wait && !mod->serve) {
 		diag_at(sc->module_at, "service %s: wait style needs a module with serve",
 		        sc->name);

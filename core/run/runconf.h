@@ -35,6 +35,8 @@ struct superd_service {
 	int configured;                 /**< configure succeeded: destroy owed */
 	int started;                    /**< start() succeeded (or not needed) */
 	unsigned timeout_ms;            /**< idle timeout for new connections */
+	size_t in_max;                  /**< input kept per connection, at most */
+	size_t out_max;                 /**< output queued before back-pressure */
 	struct privs_ids *user_ids;     /**< host->service_user, or NULL */
 	const struct sandbox_conf *child_limits; /**< sandbox:, or NULL */
 };

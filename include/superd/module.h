@@ -461,6 +461,16 @@ struct superd_module {
 	 * end.  Called only for modules built for ABI 1.2 or later.
 	 */
 	void (*on_retire)(superd_conn *c, void *instance, void *state);
+	/**
+	 * Per-connection limits for event style, in bytes; 0: the host's
+	 * defaults (64 KiB in, 32 KiB out).  conn_in_max: input the module
+	 * leaves unconsumed, past which the connection is closed ("input
+	 * overflow"); conn_out_max: output queued at which the host stops
+	 * reading from the client until the queue is down to a quarter.  A
+	 * service's `max_input` / `max_output` keys override them.
+	 */
+	size_t conn_in_max;
+	size_t conn_out_max;
 };
 
 /** Fills the first four descriptor fields. */

@@ -257,5 +257,31 @@ def download_cut_says_so(backend):
         c.close()
 
 
+@h.test(backends=True)
+def max_input_is_per_service(backend):
+    """max_input bounds the input a module keeps unconsumed: 2 KiB of an
+    unfinished request header are kept by default, closed as input
+    overflow past max_input: 1024; a value out of range is a positioned
+    error."""
+    part = b"GET /a.txt HTTP/1.1\r\nHost: t\r\nX-Pad: " + b"p" * 2048
+    conf = WEB_ECHO.replace("    options: {root:", "    max_input: 1024\n    options: {root:")
+    with h.Superd(WEB_ECHO % "", backend=backend, files={"a.txt": "aaa"}) as s:
+        c = hk.Conn("127.0.0.1", s.port(0))
+        c.send(part)
+        h.check(not c.closed(0.3), "2 KiB kept by default")
+        c.send(b"\r\n\r\n")
+        h.eq(c.response().status, 200, "then answered")
+        c.close()
+    with h.Superd(conf % "", backend=backend, files={"a.txt": "aaa"}) as s:
+        c = hk.Conn("127.0.0.1", s.port(0))
+        c.send(part)
+        h.check(c.closed(5), "closed past max_input")
+        c.close()
+        s.wait_log(r"web: 127\.0\.0\.1:\d+ input overflow, ")
+    r, _ = h.check_config(conf.replace("max_input: 1024", "max_output: 10") % "")
+    h.eq(r.returncode, 1, "max_output: 10")
+    h.check(re.search(r":\d+:\d+: .*max_output", r.stderr), "error: %r" % r.stderr)
+
+
 if __name__ == "__main__":
     h.main(timeout=240)
