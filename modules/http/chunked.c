@@ -2,8 +2,9 @@
  * chunked.c - decoder for chunked request bodies (RFC 9112 §7.1).
  *
  * A byte-at-a-time state machine for the framing, with whole runs of
- * chunk data moved at once.  chunk-size is 1*HEXDIG, at most 15 digits
- * (no overflow is possible); extensions are skipped; trailer fields are
+ * chunk data moved at once.  chunk-size is 1*HEXDIG, at most 15
+ * significant digits (no overflow is possible; leading zeros are fine, up
+ * to the line limit); extensions are skipped; trailer fields are
  * read and dropped.  Lines are bounded.
  */
 #include <string.h>
@@ -48,12 +49,16 @@ static int chunked_byte(struct http_chunked *ck, int c)
 		if (h < 0)
 			return 400;
 		ck->remaining = (uint64_t)h;
-		ck->digits = 1;
+		ck->digits = h > 0;
+		ck->line = 1;
 		ck->state = CK_SIZE;
 		return 0;
 	case CK_SIZE:
 		if (h >= 0) {
-			if (++ck->digits > MAX_SIZE_DIGITS)
+			/* leading zeros are valid (1*HEXDIG) and count only
+			   towards the line limit, not towards the value's */
+			if (++ck->line > MAX_LINE ||
+			    ((ck->remaining || h) && ++ck->digits > MAX_SIZE_DIGITS))
 				return 400;
 			ck->remaining = ck->remaining * 16 + (uint64_t)h;
 			return 0;

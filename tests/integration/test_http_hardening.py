@@ -193,7 +193,8 @@ def framing_checked_when_body_unused(backend):
             c.close()
         c = w.conn()
         c.send(hk.request("GET", "/plain.txt", {"Transfer-Encoding": "chunked"}) +
-               b"5 ; ext=1\r\nhello\r\n0\r\n\r\n" + hk.request("GET", "/plain.txt"))
+               b"5 ; ext=1\r\nhello\r\n" + b"0" * 40 + b"5\r\nworld\r\n0\r\n\r\n" +
+               hk.request("GET", "/plain.txt"))
         h.eq(c.response().body, b"static")
         h.eq(c.response().body, b"static", "the next request after a good body")
         c.close()

@@ -267,6 +267,10 @@ START_TEST(test_chunked_ok)
 	ck_assert_int_eq(dechunk("5 \t; a=b\r\nhello\r\n0\r\n\r\n", 1000, out, &n,
 	                         &used), 1);
 	ck_assert_str_eq(out, "hello");
+	/* leading zeros do not count as digits (HTTPWookiee 2030) */
+	ck_assert_int_eq(dechunk("0000000000000000000000000000000005\r\nhello\r\n"
+	                         "00000000000000000000\r\n\r\n", 1000, out, &n, &used), 1);
+	ck_assert_str_eq(out, "hello");
 	ck_assert_int_eq(dechunk("5 \t; a=b\r\nhello\r\n0\r\n\r\n", 1000, out, &n,
 	                         &used), 1);
 	ck_assert_str_eq(out, "hello");
