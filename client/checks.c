@@ -289,6 +289,9 @@ int check_tcp(struct client *cl)
 		n = tcp_read_all(cl, fd, buf, 16);
 		rc = n < 0 ? -1 : time_verdict(cl, buf, (size_t)n);
 		break;
+	case SVC_METRICS:
+		rc = client_fail(cl, "metrics has its own check");
+		break;
 	}
 	close(fd);
 	return rc;

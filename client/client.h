@@ -19,7 +19,8 @@
 #define CLIENT_USAGE 2
 
 /** The services this client knows. */
-enum client_service { SVC_ECHO, SVC_DISCARD, SVC_CHARGEN, SVC_DAYTIME, SVC_TIME };
+enum client_service { SVC_ECHO, SVC_DISCARD, SVC_CHARGEN, SVC_DAYTIME, SVC_TIME,
+	SVC_METRICS };
 
 /** What the command line asked for, and why it failed. */
 struct client {
@@ -39,6 +40,9 @@ struct client {
 	int refused;               /**< UDP: the port was unreachable (ICMP) */
 	char reason[512];          /**< why the answer is wrong */
 };
+
+/** metrics.c: GET /metrics, print a table per service: 0, or -1 (reason set). */
+int check_metrics(struct client *cl);
 
 /* net.c: sockets with a deadline. */
 

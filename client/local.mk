@@ -1,7 +1,7 @@
 # client: superd-client, the checking client for the classic services.
 bin_PROGRAMS += superd-client
 superd_client_SOURCES = client/superd-client.c client/client.h \
-	client/net.c client/checks.c client/udp.c client/pattern.c
+	client/net.c client/checks.c client/udp.c client/pattern.c client/metrics.c
 
 # Unit test of the pattern and time helpers (pure functions).
 check_PROGRAMS += tests/unit/test_client_pattern

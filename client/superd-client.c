@@ -42,13 +42,16 @@ static const struct service_info services[] = {
 	{ "chargen", SVC_CHARGEN, 19, 2 * CHARGEN_CYCLE_BYTES, 0 },
 	{ "daytime", SVC_DAYTIME, 13, 0, 0 },
 	{ "time", SVC_TIME, 37, 0, 0 },
+	{ "metrics", SVC_METRICS, 9101, 0, 0 },
 };
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 	        "usage: superd-client [options] SERVICE HOST[:PORT]\n"
-	        "  SERVICE   echo, discard, chargen, daytime or time\n"
+	        "  SERVICE   echo, discard, chargen, daytime or time; or metrics:\n"
+	        "            a table per service from a superd metrics service\n"
+	        "            (GET /metrics; default port 9101)\n"
 	        "  HOST      a name or an address; [IPV6]:PORT with a port\n"
 	        "  PORT      a number or a name from /etc/services\n"
 	        "            (default: the service's own port)\n"
@@ -224,7 +227,10 @@ int main(int argc, char **argv)
 		return usage_error("bad HOST[:PORT] (or unknown port name)",
 		                   argv[first + 1]);
 	cl.deadline = client_now_ms() + cl.timeout_ms;
-	rc = cl.udp ? check_udp(&cl) : check_tcp(&cl);
+	if (info->service == SVC_METRICS)
+		rc = cl.udp ? client_fail(&cl, "metrics is TCP only") : check_metrics(&cl);
+	else
+		rc = cl.udp ? check_udp(&cl) : check_tcp(&cl);
 	if (fflush(stdout) != 0 && rc == 0)
 		rc = client_fail(&cl, "stdout: %s", strerror(errno));
 	if (rc < 0) {

@@ -155,6 +155,8 @@ static int udp_exchange(struct client *cl, int fd, unsigned char *buf)
 	case SVC_TIME: /* RFC 868: an empty datagram asks */
 		n = udp_ask(cl, fd, "", 0, buf, UDP_MAX);
 		return n < 0 ? -1 : time_verdict(cl, buf, (size_t)n);
+	case SVC_METRICS:
+		break;
 	}
 	return client_fail(cl, "unknown service");
 }

@@ -196,6 +196,26 @@ def never_backwards(backend):
 
 
 @h.test()
+def client_prints_a_table():
+    client = os.path.join(h.TOP_BUILDDIR, "superd-client")
+    with h.Superd(CONFIG % {"delay": 0}) as s:
+        settled(s)
+        traffic(s, 3)
+        counters_after(s, 4)
+        r = subprocess.run([client, "metrics", "127.0.0.1:%d" % s.port(0)],
+                           capture_output=True, text=True, timeout=30)
+        h.eq(r.returncode, 0, "exit status (stderr %r)" % r.stderr)
+        rows = {l.split()[0]: l.split() for l in r.stdout.splitlines()[1:]}
+        h.eq(sorted(rows), ["closed", "echo", "metrics", "proxied", "web"], "services")
+        h.eq(rows["echo"][1], "4", "echo accepted (3 and the start-up probe)")
+        h.eq(rows["closed"][2], "2", "closed refused (the probe and ours)")
+        h.eq(rows["web"][4] != "0", True, "web bytes in")
+        r = subprocess.run([client, "-t", "2", "metrics", "127.0.0.1:%d" % s.port(2)],
+                           capture_output=True, text=True, timeout=30)
+        h.eq(r.returncode, 1, "not a metrics service: wrong (%r)" % r.stdout)
+
+
+@h.test()
 def ready_turns_503_on_sigterm():
     with h.Superd(CONFIG % {"delay": 3}, check_exit=False) as s:
         h.eq(get(s.port(0), "/ready")[0], 200, "/ready before")
