@@ -133,18 +133,23 @@ START_TEST(kept_by_name_cleared_on_reuse)
 	HAS("superd_connections_accepted_total{service=\"keep\"} 2\n");
 	access_svc_free(a);
 	/* Fill every never-used slot, so the next new name reuses "keep"'s. */
+	struct access_svc *fill[1023];
 	for (int i = 0; i < 1023; i++) {
 		char name[16];
 		struct service_conf c;
 
 		snprintf(name, sizeof(name), "s%d", i);
 		c = conf_named(name);
-		ck_assert_ptr_nonnull(access_svc_new(sh, &c));
+		fill[i] = access_svc_new(sh, &c);
+		ck_assert_ptr_nonnull(fill[i]);
 	}
 	a = access_svc_new(sh, &c2);
 	ck_assert_ptr_nonnull(a);
 	HAS("superd_connections_accepted_total{service=\"new\\\"name\"} 0\n");
 	ck_assert_ptr_null(strstr(report, "service=\"keep\""));
+	access_svc_free(a);
+	for (int i = 0; i < 1023; i++)
+		access_svc_free(fill[i]);
 	access_shared_free(sh);
 }
 END_TEST
