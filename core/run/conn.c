@@ -19,6 +19,7 @@
 #include "loader.h"
 #include "log.h"
 #include "tcpinfo.h"
+#include "wnote.h"
 
 /* Reads per readiness event before giving others a turn. */
 #define READS_PER_EVENT 4
@@ -288,7 +289,9 @@ static void conn_destroy(superd_conn *c)
 		loop_timer_cancel(cn.loop, c->kick);
 	if ((c->flags & C_OPENED) && m->on_close) {
 		c->busy++;
+		wnote_enter(c->svc, WN_ON_CLOSE);
 		m->on_close(c, c->svc->instance, c->state);
+		wnote_leave();
 		c->busy--;
 	}
 	if (c->flags & C_HANDED)
@@ -309,6 +312,7 @@ static void conn_destroy(superd_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	cn.count--;
+	wnote_conns(cn.count);
 	free(c->in);
 	free(c->peer);
 	free(c->note);
@@ -386,7 +390,7 @@ static void deliver(superd_conn *c, const unsigned char *buf, size_t n)
 {
 	const struct superd_module *m = c->svc->module;
 	const unsigned char *data = buf;
-	size_t len = n;
+	size_t len = n, used;
 
 	if (!m->on_data || (c->flags & (C_DEAD | C_CLOSING))) {
 		input_clear(c);
@@ -403,8 +407,10 @@ static void deliver(superd_conn *c, const unsigned char *buf, size_t n)
 	}
 	if (len == 0)
 		return;
-	input_consumed(c, data, len,
-	               m->on_data(c, c->svc->instance, c->state, data, len));
+	wnote_enter(c->svc, WN_ON_DATA);
+	used = m->on_data(c, c->svc->instance, c->state, data, len);
+	wnote_leave();
+	input_consumed(c, data, len, used);
 }
 
 /* The client half-closed: on_eof, or send what is queued and close. */
@@ -414,8 +420,11 @@ static void read_eof(superd_conn *c)
 
 	c->flags |= C_EOF;
 	set_outcome(c, "eof");
-	if (m->on_eof && !(c->flags & C_CLOSING))
+	if (m->on_eof && !(c->flags & C_CLOSING)) {
+		wnote_enter(c->svc, WN_ON_EOF);
 		m->on_eof(c, c->svc->instance, c->state);
+		wnote_leave();
+	}
 	else
 		c->flags |= C_CLOSING;
 }
@@ -513,7 +522,9 @@ static void conn_settle(superd_conn *c)
 			} else if (drains++ < DRAINS_PER_SETTLE) {
 				c->flags &= ~C_WANT_DRAIN;
 				c->busy++;
+				wnote_enter(c->svc, WN_ON_DRAIN);
 				m->on_drain(c, c->svc->instance, c->state);
+				wnote_leave();
 				c->busy--;
 				continue;
 			}
@@ -636,6 +647,7 @@ void conn_start_at(struct superd_service *svc, int fd, const struct sockaddr *sa
 {
 	const struct superd_module *m = svc->module;
 	superd_conn *c = calloc(1, sizeof(*c) + m->conn_size);
+	int rc;
 
 	if (!c) {
 		log_errno(svc->name, "malloc", errno);
@@ -670,7 +682,11 @@ void conn_start_at(struct superd_service *svc, int fd, const struct sockaddr *sa
 	if (fd >= FD_SETSIZE)
 		c->flags |= C_IN_LOOP;
 	c->busy++;
-	if (m->on_open(c, svc->instance, c->state) == 0)
+	wnote_conns(cn.count);
+	wnote_enter(svc, WN_ON_OPEN);
+	rc = m->on_open(c, svc->instance, c->state);
+	wnote_leave();
+	if (rc == 0)
 		c->flags |= C_OPENED;
 	else
 		set_outcome(c, "refused by module"), c->flags |= C_DEAD;
@@ -707,7 +723,9 @@ void conn_retire_all(void)
 		    !MODULE_HAS(m, on_retire))
 			continue;
 		c->busy++;
+		wnote_enter(c->svc, WN_ON_RETIRE);
 		m->on_retire(c, c->svc->instance, c->state);
+		wnote_leave();
 		c->busy--;
 		/* settling may free c; keep nx valid by settling last */
 		conn_settle(c);

@@ -19,6 +19,7 @@
 #include "dgram.h"
 #include "listener.h"
 #include "log.h"
+#include "wnote.h"
 
 /* Datagrams handled per readiness event before others get a turn. */
 #define DGRAM_BATCH 64
@@ -99,7 +100,9 @@ static void dgram_dispatch(struct loop *l, struct svc_listen *sl,
 		}
 	}
 	conn_fill_peer_text(peer);
+	wnote_enter(svc, WN_ON_DATAGRAM);
 	svc->module->on_datagram(svc->instance, &d);
+	wnote_leave();
 	if (svc->access)
 		access_dgram_count(svc->access, ACCESS_OK, ctx->replies);
 	if (log_get_level() >= SUPERD_LOG_DEBUG) {

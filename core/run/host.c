@@ -19,6 +19,7 @@
 #include "proc.h"
 #include "runconf.h"
 #include "spawn_spec.h"
+#include "wnote.h"
 
 /* The loop of this process (worker or master). */
 static struct loop *current_loop;
@@ -80,7 +81,9 @@ static void timer_fired(struct loop *l, void *arg)
 	superd_timer *t = arg;
 
 	t->firing = 1;
+	wnote_enter(NULL, WN_TIMER);
 	t->cb(t->arg);
+	wnote_leave();
 	free(t);
 }
 
@@ -123,7 +126,9 @@ static void watch_ready(struct loop *l, int fd, unsigned events, void *arg)
 		ev |= SUPERD_EV_OUT;
 	if (events & LOOP_ERR)
 		ev |= SUPERD_EV_ERR;
+	wnote_enter(NULL, WN_WATCH);
 	w->cb(fd, ev, w->arg);
+	wnote_leave();
 }
 
 /* SUPERD_EV_* to LOOP_*. */

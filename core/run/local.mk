@@ -11,7 +11,8 @@ libsuperdcore_la_SOURCES += core/run/loader.c core/run/loader.h \
 	core/run/worker.c core/run/worker.h core/run/master.c core/run/master.h \
 	core/run/daemon.c core/run/daemon.h core/run/sdnotify.c core/run/sdnotify.h \
 	core/run/watch.c core/run/watch.h \
-	core/run/proxy_wait.c core/run/proxy_wait.h
+	core/run/proxy_wait.c core/run/proxy_wait.h \
+	core/run/wnote.c core/run/wnote.h
 
 # Loader tests: tiny modules, good and broken, built as real shared objects.
 tmod_ldflags = -module -avoid-version -shared -no-undefined \
@@ -19,7 +20,7 @@ tmod_ldflags = -module -avoid-version -shared -no-undefined \
 check_LTLIBRARIES += tests/unit/tmod_good.la tests/unit/tmod_badmagic.la \
 	tests/unit/tmod_abi2.la tests/unit/tmod_newminor.la \
 	tests/unit/tmod_nosym.la tests/unit/tmod_tcponly.la tests/unit/tmod_v10.la \
-	tests/unit/tmod_v11.la tests/unit/tmod_serve.la
+	tests/unit/tmod_v11.la tests/unit/tmod_serve.la tests/unit/tmod_crash.la
 tests_unit_tmod_good_la_SOURCES = tests/unit/tmod.c
 tests_unit_tmod_good_la_CPPFLAGS = $(AM_CPPFLAGS) -DTMOD_GOOD
 tests_unit_tmod_good_la_LDFLAGS = $(tmod_ldflags)
@@ -46,6 +47,8 @@ tests_unit_tmod_v11_la_CPPFLAGS = $(AM_CPPFLAGS) -DTMOD_V11
 tests_unit_tmod_v11_la_LDFLAGS = $(tmod_ldflags)
 tests_unit_tmod_serve_la_SOURCES = tests/unit/tmod_serve.c
 tests_unit_tmod_serve_la_LDFLAGS = $(tmod_ldflags)
+tests_unit_tmod_crash_la_SOURCES = tests/unit/tmod_crash.c
+tests_unit_tmod_crash_la_LDFLAGS = $(tmod_ldflags)
 
 check_PROGRAMS += tests/unit/test_loader tests/unit/test_conn tests/unit/test_proc \
 	tests/unit/test_sdnotify tests/unit/test_child

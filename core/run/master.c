@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -27,6 +28,7 @@
 #include "sdnotify.h"
 #include "sockact.h"
 #include "watch.h"
+#include "wnote.h"
 #include "worker.h"
 
 struct gen;
@@ -53,6 +55,7 @@ struct gen {
 	struct runconf *rc;
 	struct wslot *slots;
 	unsigned nslots;
+	struct wnote *notes;        /**< one per slot, shared with the workers */
 	struct mwait *waits;
 	size_t nwaits;
 	unsigned alive;             /**< workers and wait children running */
@@ -100,6 +103,7 @@ static void gen_maybe_free(struct gen *g)
 		if (g->slots[i].respawn)
 			loop_timer_cancel(ms.loop, g->slots[i].respawn);
 	runconf_free(g->rc);
+	wnote_unmap(g->notes, g->nslots);
 	free(g->slots);
 	free(g->waits);
 	free(g);
@@ -117,13 +121,51 @@ static void respawn_due(struct loop *l, void *arg)
 		spawn_worker(s);
 }
 
+/*
+ * What the dead worker of slot s was doing, from its note: " in service S
+ * (module M, on_data); 3 connections lost", or "" when it was in no module.
+ */
+static void death_note(const struct wslot *s, char *buf, size_t size)
+{
+	const struct gen *g = s->gen;
+	const struct wnote *n = g->notes ? &g->notes[s - g->slots] : NULL;
+	const struct superd_service *svc = NULL;
+	int len = 0;
+
+	buf[0] = '\0';
+	if (!n)
+		return;
+	for (size_t i = 0; i < g->rc->nsvcs; i++)
+		if (n->svc == (uintptr_t)&g->rc->svcs[i])
+			svc = &g->rc->svcs[i];
+	if (svc)
+		len = snprintf(buf, size, " in service %s (module %s, %s)", svc->name,
+		               svc->module->name, wnote_cb_name(n->cb));
+	else if (n->cb != WN_NONE)
+		len = snprintf(buf, size, " in %s of a module", wnote_cb_name(n->cb));
+	if (len >= 0 && (size_t)len < size)
+		snprintf(buf + len, size - (size_t)len, "; %u connections lost",
+		         (unsigned)n->conns);
+}
+
+/* Workers of g running now, besides slot s. */
+static unsigned others_alive(const struct gen *g, const struct wslot *s)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < g->nslots; i++)
+		if (&g->slots[i] != s && g->slots[i].pid)
+			n++;
+	return n;
+}
+
 /* A worker exited: log it; replace it (with back-off) if it should run. */
 static void worker_exited(pid_t pid, int status, void *arg)
 {
 	struct wslot *s = arg;
 	struct gen *g = s->gen;
 	uint64_t now = loop_now(ms.loop), delay = 0;
-	char how[96];
+	char how[96], note[256];
 
 	s->pid = 0;
 	g->alive--;
@@ -144,9 +186,14 @@ static void worker_exited(pid_t pid, int status, void *arg)
 		                              ? s->crashes - MASTER_CRASH_FREE - 1 : 7);
 	if (delay > MASTER_BACKOFF_MAX_MS)
 		delay = MASTER_BACKOFF_MAX_MS;
+	/* Never leave the generation without a worker for long: a service
+	 * that crashes its workers must not take the others down. */
+	if (delay > MASTER_LAST_WORKER_MS && !others_alive(g, s))
+		delay = MASTER_LAST_WORKER_MS;
+	death_note(s, note, sizeof(note));
 	counters_worker_restart(ms.access);
-	log_msg(SUPERD_LOG_ERROR, NULL, "worker %d died: %s; starting a new one%s",
-	        (int)pid, how, delay ? " after a pause" : "");
+	log_msg(SUPERD_LOG_ERROR, NULL, "worker %d died: %s%s; starting a new one%s",
+	        (int)pid, how, note, delay ? " after a pause" : "");
 	s->respawn = loop_timer_add(ms.loop, delay, respawn_due, s);
 	if (!s->respawn)
 		spawn_worker(s);
@@ -163,9 +210,12 @@ static void spawn_worker(struct wslot *s)
 		                            respawn_due, s);
 		return;
 	}
+	if (s->gen->notes)
+		s->gen->notes[s - s->gen->slots] = (struct wnote){ 0 };
 	if (pid == 0) {
 		if (ms.life[1] >= 0)
 			close(ms.life[1]); /* only the master may hold it */
+		wnote_attach(s->gen->notes ? &s->gen->notes[s - s->gen->slots] : NULL);
 		worker_run(s->gen->rc, ms.loop, (unsigned)(s - s->gen->slots),
 		           ms.life[0]);
 	}
@@ -251,6 +301,9 @@ static struct gen *gen_start(struct runconf *rc)
 	}
 	g->rc = rc;
 	g->nslots = n;
+	g->notes = wnote_map(n);
+	if (!g->notes)
+		log_errno(NULL, "mmap (worker notes)", errno);
 	for (size_t i = 0; i < rc->nls; i++) {
 		if (rc->ls[i].mode == LISTEN_WAIT && rc->ls[i].ls) {
 			g->waits[g->nwaits].gen = g;

@@ -12,6 +12,8 @@
 #define MASTER_CRASH_FREE 3
 /** Longest wait before replacing a worker that keeps dying. */
 #define MASTER_BACKOFF_MAX_MS 5000
+/** ... but the last worker of a generation is replaced within this. */
+#define MASTER_LAST_WORKER_MS 100
 /** Slack after the workers' own grace time before they are killed. */
 #define MASTER_KILL_SLACK_MS 2000
 

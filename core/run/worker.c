@@ -22,6 +22,7 @@
 #include "log.h"
 #include "proc.h"
 #include "proxy_wait.h"
+#include "wnote.h"
 #include "worker.h"
 
 /* Connections accepted per readiness event before others get a turn. */
@@ -388,8 +389,11 @@ static void reopen_modules(void)
 	for (size_t i = 0; i < wk.rc->nsvcs; i++) {
 		const struct superd_service *svc = &wk.rc->svcs[i];
 
-		if (svc->module && MODULE_HAS(svc->module, on_reopen))
+		if (svc->module && MODULE_HAS(svc->module, on_reopen)) {
+			wnote_enter(svc, WN_ON_REOPEN);
 			svc->module->on_reopen(svc->instance);
+			wnote_leave();
+		}
 	}
 }
 

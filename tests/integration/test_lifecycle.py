@@ -283,5 +283,42 @@ def max_input_is_per_service(backend):
     h.check(re.search(r":\d+:\d+: .*max_output", r.stderr), "error: %r" % r.stderr)
 
 
+CRASH_MOD = os.path.join(h.TOP_BUILDDIR, "tests", "unit", ".libs", "tmod_crash.so")
+
+
+@h.test(backends=True)
+def crash_loop_spares_the_other_services(backend):
+    """A service whose module crashes its worker again and again (past the
+    back-off's start) must not take the others down: an unrelated echo on
+    the same single worker is answered throughout, and each death line
+    names the service, the module, the callback and the connections lost."""
+    if not os.path.exists(CRASH_MOD):
+        h.skip("tmod_crash.so not built")
+    with h.Superd("""
+global: {workers: 1}
+services:
+  crashy:
+    module: "%s"
+    listen: "127.0.0.1:{port0}"
+  echo:
+    module: echo
+    listen: "127.0.0.1:{port1}"
+""" % CRASH_MOD, backend=backend) as s:
+        slowest = 0.0
+        for i in range(10):  # 10 crashes in a row: the back-off would reach 5 s
+            c = h.connect("127.0.0.1", s.port(0), timeout=5)
+            c.sendall(b"crash\n")
+            h.check(h.is_closed(c, 5), "the crashing worker's connection ends")
+            c.close()
+            t0 = time.monotonic()
+            h.eq(h.tcp_exchange("127.0.0.1", s.port(1), b"still %d" % i, timeout=3),
+                 b"still %d" % i, "echo beside the crash loop")
+            slowest = max(slowest, time.monotonic() - t0)
+        h.check(slowest < 1.5, "echo waited %.1f s for a worker" % slowest)
+        lines = s.log_lines(r"worker \d+ died: signal 6 .* in service crashy "
+                            r"\(module tmod_crash, on_data\); \d+ connections lost")
+        h.check(len(lines) >= 10, "death lines: %r" % s.log_lines(r"died"))
+
+
 if __name__ == "__main__":
     h.main(timeout=240)
