@@ -27,6 +27,29 @@ struct sandbox_conf {
 
 /** Free a sandbox_conf and its lists (NULL is fine). */
 void sandbox_conf_free(struct sandbox_conf *sb);
+/** One certificate and its key: `tls:` itself, or one `sni:` entry. */
+struct tls_cert_conf {
+	char *cert;                       /**< PEM chain, absolute path */
+	char *key;                        /**< PEM private key, absolute path */
+	const struct superd_opt *cert_at; /**< where errors about each point */
+	const struct superd_opt *key_at;
+	char **names;                     /**< sni: server names, lower case
+	                                       ("*.example.org" allowed); none
+	                                       for the default certificate */
+	size_t nnames;
+	const struct superd_opt *names_at;
+};
+
+/** A service's `tls:` block (see superd.yaml(5)). */
+struct tls_conf {
+	const struct superd_opt *at;      /**< the `tls:` value */
+	struct tls_cert_conf *certs;      /**< [0]: cert/key; then each sni entry */
+	size_t ncerts;
+	char *client_ca;                  /**< NULL: no client certificate asked */
+	const struct superd_opt *client_ca_at;
+	int min_version;                  /**< 12 (TLS 1.2, default) or 13 */
+	unsigned handshake_timeout;       /**< seconds (default 10) */
+};
 
 /** One service as configured (after `defaults:` are applied). */
 struct service_conf {
@@ -58,6 +81,7 @@ struct service_conf {
 	size_t nproxy_from;
 	const struct superd_opt *options; /**< `options:` or NULL */
 	struct sandbox_conf *sandbox;     /**< `sandbox:`, or NULL */
+	struct tls_conf *tls;             /**< `tls:`, or NULL for plaintext */
 };
 
 enum log_target { LOG_TO_STDERR, LOG_TO_SYSLOG, LOG_TO_FILE };

@@ -22,13 +22,14 @@ enum svc_key {
 	K_MODULE, K_PROTOCOL, K_LISTEN, K_MAX_CONNECTIONS, K_PER_SOURCE,
 	K_RATE, K_RATE_PER_SOURCE, K_TIMEOUT, K_ENABLED, K_ALLOW, K_DENY,
 	K_OPTIONS, K_PROXY_PROTOCOL, K_SANDBOX, K_MAX_INPUT, K_MAX_OUTPUT,
-	K_COUNT
+	K_TLS, K_COUNT
 };
 
 static const char *const service_keys[K_COUNT + 1] = {
 	"module", "protocol", "listen", "max_connections", "per_source",
 	"rate", "rate_per_source", "timeout", "enabled", "allow", "deny",
-	"options", "proxy_protocol", "sandbox", "max_input", "max_output", NULL
+	"options", "proxy_protocol", "sandbox", "max_input", "max_output",
+	"tls", NULL
 };
 
 /* `defaults:` after its own check: each key's value, and whether it was bad. */
@@ -285,6 +286,8 @@ static int svc_apply(struct conf_build *b, struct service_conf *sc,
 			return -1;
 		*(k == K_MAX_INPUT ? &sc->max_input : &sc->max_output) = (size_t)u;
 		return 0;
+	case K_TLS:
+		return conf_tls(b, v, prefix, &sc->tls);
 	default:
 		break;
 	}
@@ -355,6 +358,7 @@ static void service_conf_clear(struct service_conf *sc)
 	free(sc->deny);
 	free(sc->proxy_from);
 	sandbox_conf_free(sc->sandbox);
+	conf_tls_free(sc->tls);
 	memset(sc, 0, sizeof(*sc));
 }
 
@@ -439,6 +443,9 @@ static void service_build(struct conf_build *b, const struct defaults *d,
 			conf_error(name, prefix, NULL, "missing required key '%s'",
 			           service_keys[k]);
 	}
+	if (sc->tls && (sc->protocols & SUPERD_PROTO_UDP))
+		conf_error(sc->tls->at, prefix, "tls",
+		           "TLS needs a stream service (tcp or unix), not udp");
 }
 
 /* The key node of a top-level key, for errors about its value. */

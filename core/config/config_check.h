@@ -46,6 +46,11 @@ void conf_includes(struct conf_build *b, const struct superd_opt ***maps,
 /** A service's `sandbox:` mapping into *out (replaced).  0 or -1. */
 int conf_sandbox(const struct conf_build *b, const struct superd_opt *v,
                  const char *prefix, struct sandbox_conf **out);
+/** Check a `tls:` block into *out (replacing one there).  0 or -1. */
+int conf_tls(const struct conf_build *b, const struct superd_opt *v,
+             const char *prefix, struct tls_conf **out);
+/** Free a tls_conf (NULL is fine). */
+void conf_tls_free(struct tls_conf *tc);
 /** Check and fill cfg->global from the `global:` node (may be NULL). */
 void conf_global(struct conf_build *b, const struct superd_opt *g);
 

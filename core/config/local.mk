@@ -4,6 +4,7 @@ libsuperdcore_la_SOURCES += core/config/conftree.c core/config/diag.c \
 	core/config/options.c core/config/config.c core/config/config_global.c \
 	core/config/suggest.c core/config/suggest.h core/config/config_include.c \
 	core/config/config_sandbox.c \
+	core/config/config_tls.c \
 	core/config/config_check.h
 
 config_unit_tests = tests/unit/test_conftree tests/unit/test_options \

@@ -46,3 +46,20 @@ fuzz-proxy: tests/fuzz/fuzz_proxy_parse
 		$${FUZZ_PROXY_SECONDS:-20}
 endif
 .PHONY: fuzz-proxy
+# TLS: one backend behind core/net/tls.h (OpenSSL 3), or the refusal stub.
+libsuperdcore_la_SOURCES += core/net/tls.h
+if HAVE_OPENSSL
+libsuperdcore_la_SOURCES += core/net/tls_openssl.c
+check_PROGRAMS += tests/unit/test_tls
+TESTS += tests/unit/test_tls
+tests_unit_test_tls_SOURCES = tests/unit/test_tls.c
+tests_unit_test_tls_CFLAGS = $(unit_cflags)
+tests_unit_test_tls_LDADD = $(unit_ldadd)
+else
+libsuperdcore_la_SOURCES += core/net/tls_none.c
+endif
+EXTRA_DIST += core/net/tls_none.c core/net/tls_openssl.c tests/unit/test_tls.c
+
+# Integration: TLS with real clients (certificates made by tlskit.py).
+TESTS += tests/integration/test_tls.py
+EXTRA_DIST += tests/integration/test_tls.py tests/integration/tlskit.py

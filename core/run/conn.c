@@ -20,6 +20,7 @@
 #include "log.h"
 #include "tcpinfo.h"
 #include "wnote.h"
+#include "tls.h"
 
 /* Reads per readiness event before giving others a turn. */
 #define READS_PER_EVENT 4
@@ -46,7 +47,6 @@ static struct {
 	int draining;                   /**< conn_retire_all ran */
 } cn;
 
-static void conn_settle(superd_conn *c);
 static void conn_event(struct loop *l, int fd, unsigned events, void *arg);
 
 /* svc's limits: its own (module descriptor, service keys) or the defaults. */
@@ -58,6 +58,12 @@ static size_t in_max(const struct superd_service *svc)
 static size_t out_max(const struct superd_service *svc)
 {
 	return svc->out_max ? svc->out_max : CONN_OUTPUT_MAX;
+}
+
+/* c's output limit: back-pressure from here (see conn_priv.h). */
+size_t conn_out_max(const superd_conn *c)
+{
+	return out_max(c->svc);
 }
 
 /* Set up this process's connection layer (see conn.h). */
@@ -93,6 +99,11 @@ static void set_outcome(superd_conn *c, const char *outcome)
 		c->outcome = outcome;
 }
 
+void conn_set_outcome(superd_conn *c, const char *outcome)
+{
+	set_outcome(c, outcome);
+}
+
 /* c failed in call with err (see conn_priv.h). */
 void conn_fail(superd_conn *c, int err, const char *call)
 {
@@ -116,15 +127,23 @@ void conn_fail(superd_conn *c, int err, const char *call)
 /* The events c needs from the loop now. */
 static unsigned wanted_events(const superd_conn *c)
 {
-	unsigned ev = 0;
+	unsigned ev = 0, stop = C_EOF | C_CLOSING | C_BACKPRESSURE | C_RELAY_FULL;
 
 	if (c->flags & C_DEAD)
 		return 0;
-	if (!(c->flags & (C_EOF | C_CLOSING | C_PAUSED | C_BACKPRESSURE)))
+	if (c->flags & C_HANDSHAKE)
+		return c->tls_want;
+	if (!(c->flags & C_RELAY))
+		stop |= C_PAUSED; /* a relay reads for the child, not the module */
+	if (!(c->flags & stop))
 		ev |= LOOP_IN;
 	if (c->head || ((c->flags & C_WANT_DRAIN) && c->svc->module->on_drain &&
 	                !(c->flags & C_CLOSING)))
 		ev |= LOOP_OUT;
+	if (c->flags & C_TLS_RW)
+		ev |= LOOP_OUT;
+	if ((c->flags & C_TLS_WR) && c->head)
+		ev |= LOOP_IN;
 	return ev;
 }
 
@@ -213,6 +232,8 @@ static void update_events(superd_conn *c)
 		c->flags |= C_BACKPRESSURE;
 	else if (c->queued <= out_max(c->svc) / 4)
 		c->flags &= ~C_BACKPRESSURE;
+	if (c->relay_fd >= 0)
+		conn_relay_update(c);
 	ev = wanted_events(c);
 	if (!(c->flags & C_IN_LOOP)) {
 		if (!ev)
@@ -296,15 +317,19 @@ static void conn_destroy(superd_conn *c)
 	}
 	if (c->flags & C_HANDED)
 		handed_bytes(c); /* while the socket still has its TCP counts */
+	conn_relay_end(c);
+	conn_tls_end(c);
 	close(c->fd);
 	conn_drop_output(c);
 	if (c->svc->access) {
-		access_release(c->svc->access, &c->remote.sa);
+		if (!(c->flags & C_NO_RELEASE))
+			access_release(c->svc->access, &c->remote.sa);
 		counters_closed(c->svc->access,
 		                (loop_now(cn.loop) - c->start_ms) * 1000,
 		                c->bytes_in, c->bytes_out);
 	}
-	log_conn(c);
+	if ((c->flags & C_OPENED) || !(c->flags & C_TLS_BROKEN))
+		log_conn(c); /* refused handshakes: conn_tls_refused logged them */
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -316,6 +341,7 @@ static void conn_destroy(superd_conn *c)
 	free(c->in);
 	free(c->peer);
 	free(c->note);
+	free(c->tls_info);
 	free(c);
 	if (cn.count == 0 && cn.on_empty)
 		cn.on_empty();
@@ -392,6 +418,20 @@ static void deliver(superd_conn *c, const unsigned char *buf, size_t n)
 	const unsigned char *data = buf;
 	size_t len = n, used;
 
+	if ((c->flags & C_RELAY) && !(c->flags & (C_DEAD | C_CLOSING))) {
+		if (c->inlen) {
+			if (n && input_append(c, buf, n) < 0) {
+				set_outcome(c, "input overflow");
+				c->flags |= C_DEAD;
+				return;
+			}
+			data = c->in;
+			len = c->inlen;
+		}
+		if (len)
+			input_consumed(c, data, len, conn_relay_push(c, data, len));
+		return;
+	}
 	if (!m->on_data || (c->flags & (C_DEAD | C_CLOSING))) {
 		input_clear(c);
 		return;
@@ -420,7 +460,9 @@ static void read_eof(superd_conn *c)
 
 	c->flags |= C_EOF;
 	set_outcome(c, "eof");
-	if (m->on_eof && !(c->flags & C_CLOSING)) {
+	if (c->flags & C_RELAY) {
+		conn_relay_eof(c);
+	} else if (m->on_eof && !(c->flags & C_CLOSING)) {
 		wnote_enter(c->svc, WN_ON_EOF);
 		m->on_eof(c, c->svc->instance, c->state);
 		wnote_leave();
@@ -444,17 +486,22 @@ static size_t read_size(const superd_conn *c)
 }
 
 /* Read what the socket has (a bounded number of times) and deliver it. */
-static void conn_read(superd_conn *c)
+void conn_read(superd_conn *c)
 {
 	for (int i = 0; i < READS_PER_EVENT; i++) {
 		size_t want = read_size(c);
-		ssize_t n = read(c->fd, cn.rbuf, want);
+		ssize_t n;
+
+		if (c->tls && want < TLS_RECORD_MAX)
+			want = TLS_RECORD_MAX; /* a whole record: none left inside */
+		n = conn_io_read(c, cn.rbuf, want);
 
 		if (n > 0) {
 			c->bytes_in += (size_t)n;
 			c->last_ms = loop_now(cn.loop);
 			deliver(c, cn.rbuf, (size_t)n);
-			if (!(wanted_events(c) & LOOP_IN) || (size_t)n < want ||
+			if (!(wanted_events(c) & LOOP_IN) ||
+			    ((size_t)n < want && !(c->flags & C_TLS_STASH)) ||
 			    c->queued >= out_max(c->svc))
 				return;
 			continue;
@@ -475,11 +522,23 @@ static void conn_read(superd_conn *c)
 static void conn_event(struct loop *l, int fd, unsigned events, void *arg)
 {
 	superd_conn *c = arg;
+	int tls_retry;
 
 	c->busy++;
-	if ((events & (LOOP_OUT | LOOP_ERR)) && c->head)
+	if (c->flags & C_HANDSHAKE) {
+		conn_tls_step(c);
+		c->busy--;
+		conn_settle(c);
+		return;
+	}
+	tls_retry = (events & (LOOP_IN | LOOP_ERR)) && (c->flags & C_TLS_WR);
+	c->flags &= ~C_TLS_WR;
+	if (((events & (LOOP_OUT | LOOP_ERR)) || tls_retry) && c->head)
 		conn_flush(c);
-	if ((events & (LOOP_IN | LOOP_ERR)) && (wanted_events(c) & LOOP_IN))
+	tls_retry = (events & (LOOP_OUT | LOOP_ERR)) && (c->flags & C_TLS_RW);
+	c->flags &= ~C_TLS_RW;
+	if (((events & (LOOP_IN | LOOP_ERR)) || tls_retry) &&
+	    (wanted_events(c) & LOOP_IN))
 		conn_read(c);
 	c->busy--;
 	conn_settle(c);
@@ -499,7 +558,7 @@ static void conn_kicked(struct loop *l, void *arg)
  * resume, call on_drain while the module keeps the socket fed (bounded),
  * then bring the loop's events up to date.
  */
-static void conn_settle(superd_conn *c)
+void conn_settle(superd_conn *c)
 {
 	const struct superd_module *m = c->svc->module;
 	int drains = 0;
@@ -509,10 +568,19 @@ static void conn_settle(superd_conn *c)
 			conn_destroy(c);
 			return;
 		}
-		if ((c->flags & C_REDELIVER) && !(c->flags & C_PAUSED)) {
+		if ((c->flags & C_REDELIVER) &&
+		    (!(c->flags & C_PAUSED) || (c->flags & C_RELAY)) &&
+		    !(c->flags & C_RELAY_FULL)) {
 			c->flags &= ~C_REDELIVER;
 			c->busy++;
 			deliver(c, NULL, 0);
+			c->busy--;
+			continue;
+		}
+		if ((c->flags & C_TLS_STASH) && (wanted_events(c) & LOOP_IN)) {
+			/* a TLS end or error the library already read */
+			c->busy++;
+			conn_read(c);
 			c->busy--;
 			continue;
 		}
@@ -583,6 +651,8 @@ static void sweep_run(struct loop *l, void *arg)
 				next = deadline;
 			continue;
 		}
+		if (c->flags & C_HANDSHAKE)
+			conn_tls_refused(c, "handshake timeout");
 		c->outcome = "timeout"; /* the cut is how it ended */
 		c->flags |= C_DEAD | C_CUT;
 		conn_drop_output(c);
@@ -598,7 +668,7 @@ static void sweep_run(struct loop *l, void *arg)
 }
 
 /* Make sure the sweep runs by deadline. */
-static void sweep_arm(uint64_t deadline)
+void conn_sweep_arm(uint64_t deadline)
 {
 	uint64_t now = loop_now(cn.loop);
 
@@ -647,7 +717,6 @@ void conn_start_at(struct superd_service *svc, int fd, const struct sockaddr *sa
 {
 	const struct superd_module *m = svc->module;
 	superd_conn *c = calloc(1, sizeof(*c) + m->conn_size);
-	int rc;
 
 	if (!c) {
 		log_errno(svc->name, "malloc", errno);
@@ -657,6 +726,7 @@ void conn_start_at(struct superd_service *svc, int fd, const struct sockaddr *sa
 		return;
 	}
 	c->fd = fd;
+	c->relay_fd = c->relay_peer = -1;
 	c->svc = svc;
 	c->proto = proto;
 	c->state = m->conn_size ? c->state_mem : NULL;
@@ -681,19 +751,34 @@ void conn_start_at(struct superd_service *svc, int fd, const struct sockaddr *sa
 	}
 	if (fd >= FD_SETSIZE)
 		c->flags |= C_IN_LOOP;
+	if (!svc->tls) {
+		conn_open_module(c);
+	} else if (conn_tls_start(c) == 0) {
+		c->busy++;
+		conn_tls_step(c);
+		c->busy--;
+	}
+	if (c->timeout_ms && !(c->flags & C_DEAD))
+		conn_sweep_arm(c->last_ms + c->timeout_ms);
+	conn_settle(c);
+}
+
+/* Run the module's on_open (inside a dispatch). */
+void conn_open_module(superd_conn *c)
+{
+	const struct superd_module *m = c->svc->module;
+	int rc;
+
 	c->busy++;
 	wnote_conns(cn.count);
-	wnote_enter(svc, WN_ON_OPEN);
-	rc = m->on_open(c, svc->instance, c->state);
+	wnote_enter(c->svc, WN_ON_OPEN);
+	rc = m->on_open(c, c->svc->instance, c->state);
 	wnote_leave();
 	if (rc == 0)
 		c->flags |= C_OPENED;
 	else
 		set_outcome(c, "refused by module"), c->flags |= C_DEAD;
 	c->busy--;
-	if (c->timeout_ms && !(c->flags & C_DEAD))
-		sweep_arm(c->last_ms + c->timeout_ms);
-	conn_settle(c);
 }
 
 /* Grace time over: close every connection now. */
@@ -744,6 +829,8 @@ void conn_close(superd_conn *c)
 	if (c->flags & C_DEAD)
 		return;
 	set_outcome(c, "closed");
+	if (c->relay_fd >= 0)
+		conn_relay_drain(c);
 	c->flags |= C_CLOSING;
 	input_clear(c);
 	conn_host_done(c);
@@ -778,7 +865,7 @@ void conn_set_timeout(superd_conn *c, unsigned ms)
 {
 	c->timeout_ms = ms;
 	if (ms)
-		sweep_arm(c->last_ms + ms);
+		conn_sweep_arm(c->last_ms + ms);
 }
 
 /* One address's numeric text (IPv4-mapped shown as IPv4) and port. */
@@ -837,13 +924,41 @@ superd_service *conn_service(const superd_conn *c)
 	return c->svc;
 }
 
-/* host->conn_fd: the module hands the socket to a child (exec). */
+/*
+ * host->conn_fd: the module hands the socket to a child (exec).  Over TLS
+ * it gets the plaintext end of a relay the host runs instead (and the
+ * host keeps counting the application bytes itself).
+ */
 int conn_fd(const superd_conn *c)
 {
+	if (c->tls)
+		return conn_relay_fd((superd_conn *)c);
 	/* From here a child does the I/O; the log line takes the kernel's
 	 * counts.  The flag is the host's own bookkeeping, not module state. */
 	((superd_conn *)c)->flags |= C_HANDED;
 	return c->fd;
+}
+
+/* host->tls: the connection's TLS facts, or NULL for plaintext. */
+const struct superd_tls *conn_tls(const superd_conn *cc)
+{
+	superd_conn *c = (superd_conn *)cc;
+	struct superd_tls *t;
+	size_t room = 1024;
+
+	if (!c->tls || (c->flags & C_HANDSHAKE))
+		return NULL;
+	if (c->tls_info)
+		return c->tls_info;
+	t = malloc(sizeof(*t) + room);
+	if (!t)
+		return NULL;
+	if (tls_sess_info(c->tls, t, (char *)(t + 1), room) < 0) {
+		free(t);
+		return NULL;
+	}
+	c->tls_info = t;
+	return t;
 }
 
 void conn_note(superd_conn *c, const char *outcome)

@@ -90,5 +90,6 @@ const struct superd_peer *conn_peer(const superd_conn *c);
 superd_service *conn_service(const superd_conn *c);
 int conn_fd(const superd_conn *c);
 void conn_note(superd_conn *c, const char *outcome);
+const struct superd_tls *conn_tls(const superd_conn *c);
 
 #endif

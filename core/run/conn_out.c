@@ -28,7 +28,7 @@ static ssize_t send_direct(superd_conn *c, const void *buf, size_t len)
 	ssize_t n;
 
 	for (;;) {
-		n = write(c->fd, buf, len);
+		n = conn_io_write(c, buf, len);
 		if (n >= 0)
 			break;
 		if (errno == EINTR)
@@ -175,6 +175,11 @@ static ssize_t flush_mem(superd_conn *c, size_t *asked)
 	int cnt = 0;
 
 	*asked = 0;
+	if (c->tls) {
+		/* one chunk per TLS write: a retry must offer the same bytes */
+		*asked = c->head->len;
+		return conn_io_write(c, c->head->data + c->head->off, c->head->len);
+	}
 	for (t = c->head; t && t->file_fd < 0 && cnt < FLUSH_IOV; t = t->next) {
 		iov[cnt].iov_base = t->data + t->off;
 		iov[cnt].iov_len = t->len;
@@ -192,7 +197,10 @@ static ssize_t flush_file(superd_conn *c, size_t *asked)
 	ssize_t n;
 
 	*asked = t->len < SENDFILE_MAX ? t->len : SENDFILE_MAX;
-	n = sendfile(c->fd, t->file_fd, &t->file_off, *asked);
+	if (c->tls)
+		n = conn_io_file(c, t->file_fd, &t->file_off, *asked);
+	else
+		n = sendfile(c->fd, t->file_fd, &t->file_off, *asked);
 	if (n == 0) {
 		/* The file is shorter than promised: the response is broken. */
 		errno = ENODATA;
@@ -227,8 +235,8 @@ void conn_flush(superd_conn *c)
 		c->last_ms = loop_now(conn_loop());
 		if (!is_file)
 			consume_mem(c, (size_t)n);
-		if ((size_t)n < asked)
-			return; /* the socket is full */
+		if ((size_t)n < asked && !c->tls)
+			return; /* the socket is full (TLS says so with EAGAIN) */
 	}
 }
 

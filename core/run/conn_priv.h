@@ -22,6 +22,14 @@
 #define C_IN_LOOP 0x100u     /**< registered with the loop */
 #define C_HANDED 0x200u      /**< the module took the fd (a child does the I/O) */
 #define C_CUT 0x400u         /**< the core cut it (stop, reload bound, timeout) */
+#define C_HANDSHAKE 0x800u   /**< TLS handshake under way: no module yet */
+#define C_TLS_RW 0x1000u     /**< a TLS read waits for the socket to be writable */
+#define C_TLS_WR 0x2000u     /**< a TLS write waits for the socket to be readable */
+#define C_TLS_BROKEN 0x4000u /**< TLS failed: no close_notify */
+#define C_RELAY 0x8000u      /**< input goes to the relay socketpair */
+#define C_RELAY_FULL 0x10000u /**< the relay takes no more: not reading */
+#define C_NO_RELEASE 0x20000u /**< the access slot goes back with a child */
+#define C_TLS_STASH 0x40000u /**< TLS end or error seen behind data: next read */
 
 /** A piece of queued output: memory, or a file segment (file_fd >= 0). */
 struct outchunk {
@@ -64,6 +72,15 @@ struct superd_conn {
 	struct superd_peer *peer;   /**< filled on first request */
 	const char *outcome;        /**< how it ended (static text) */
 	char *note;                 /**< the module's own outcome */
+	struct tls_sess *tls;       /**< TLS session, or NULL (plaintext) */
+	unsigned tls_want;          /**< handshake: LOOP_IN or LOOP_OUT */
+	int tls_peeked;             /**< the first byte was a TLS record */
+	int tls_stash;              /**< C_TLS_STASH: 0 (end) or the errno */
+	struct superd_tls *tls_info; /**< host->tls, made on first request */
+	int relay_fd;               /**< our end of the plaintext pair, or -1 */
+	int relay_peer;             /**< the module's / child's end, or -1 */
+	unsigned relay_events;      /**< what the loop watches on relay_fd */
+	unsigned relay_flags;       /**< R_* (conn_relay.c) */
 	max_align_t state_mem[];    /**< module state follows */
 };
 
@@ -73,6 +90,51 @@ struct loop *conn_loop(void);
 void conn_fail(superd_conn *c, int err, const char *call);
 /** Apply c's wanted events to the loop (or settle if outside dispatch). */
 void conn_host_done(superd_conn *c);
+
+/** Set (first reason wins) how c ended. */
+void conn_set_outcome(superd_conn *c, const char *outcome);
+/** Bytes c may queue before reading stops (back-pressure). */
+size_t conn_out_max(const superd_conn *c);
+/** Run the module's on_open on c (after the TLS handshake, if any). */
+void conn_open_module(superd_conn *c);
+/** Make sure the idle sweep runs by deadline. */
+void conn_sweep_arm(uint64_t deadline);
+/** After a dispatch: carry out closes, redeliveries, drains; update the loop. */
+void conn_settle(superd_conn *c);
+/** Read what the socket (or TLS) has and hand it on. */
+void conn_read(superd_conn *c);
+
+/* conn_tls.c: the TLS layer of a connection. */
+/** Start the handshake on a new connection of a TLS service.  0 or -1. */
+int conn_tls_start(superd_conn *c);
+/** Drive the handshake; when done, open the module (or the relay). */
+void conn_tls_step(superd_conn *c);
+/** read(2) or TLS: bytes, 0 at the end, -1 with errno (EAGAIN: retry). */
+ssize_t conn_io_read(superd_conn *c, void *buf, size_t len);
+/** write(2) or TLS: bytes taken, -1 with errno (EAGAIN: socket full). */
+ssize_t conn_io_write(superd_conn *c, const void *buf, size_t len);
+/** TLS file segment: kTLS sendfile, else pread + TLS write. */
+ssize_t conn_io_file(superd_conn *c, int fd, off_t *off, size_t len);
+/** A handshake failed for reason: log (once per burst), mark c dead. */
+void conn_tls_refused(superd_conn *c, const char *reason);
+/** Closing: send close_notify when the session is sound; free it. */
+void conn_tls_end(superd_conn *c);
+
+/* conn_relay.c: a plaintext socketpair for children, relayed to TLS. */
+/** The module's (child's) end of c's relay, made on first call; -1. */
+int conn_relay_fd(superd_conn *c);
+/** A blocking-style service over TLS: serve() in a child on the relay. */
+void conn_relay_serve(superd_conn *c);
+/** Hand client bytes to the relay: bytes taken (the rest is kept). */
+size_t conn_relay_push(superd_conn *c, const unsigned char *data, size_t len);
+/** The client closed its side: pass the half-close on. */
+void conn_relay_eof(superd_conn *c);
+/** Before a close: send on what the child already wrote. */
+void conn_relay_drain(superd_conn *c);
+/** Keep the relay's loop events in line with back-pressure. */
+void conn_relay_update(superd_conn *c);
+/** Close the relay's ends. */
+void conn_relay_end(superd_conn *c);
 
 /* conn_out.c */
 /** Send what the socket takes from the queue. */

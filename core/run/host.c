@@ -284,6 +284,7 @@ static const struct superd_host host = {
 	.metrics = host_metrics,
 	.stopping = host_stopping,
 	.draining = conn_draining,
+	.tls = conn_tls,
 };
 
 const struct superd_host *host_table(void)

@@ -5,6 +5,7 @@ EXTRA_DIST += core/RUNTIME.md
 libsuperdcore_la_SOURCES += core/run/loader.c core/run/loader.h \
 	core/run/host.c core/run/host.h core/run/runconf.c \
 	core/run/conn.c core/run/conn_out.c core/run/conn.h core/run/conn_priv.h \
+	core/run/conn_tls.c core/run/conn_relay.c \
 	core/run/dgram.c core/run/dgram.h core/run/proc.c core/run/proc.h \
 	core/run/child.c core/run/child_exec.c core/run/child.h \
 	core/run/spawn_spec.c core/run/spawn_spec.h \
@@ -20,7 +21,8 @@ tmod_ldflags = -module -avoid-version -shared -no-undefined \
 check_LTLIBRARIES += tests/unit/tmod_good.la tests/unit/tmod_badmagic.la \
 	tests/unit/tmod_abi2.la tests/unit/tmod_newminor.la \
 	tests/unit/tmod_nosym.la tests/unit/tmod_tcponly.la tests/unit/tmod_v10.la \
-	tests/unit/tmod_v11.la tests/unit/tmod_serve.la tests/unit/tmod_crash.la
+	tests/unit/tmod_v11.la tests/unit/tmod_serve.la tests/unit/tmod_crash.la \
+	tests/unit/tmod_upper.la
 tests_unit_tmod_good_la_SOURCES = tests/unit/tmod.c
 tests_unit_tmod_good_la_CPPFLAGS = $(AM_CPPFLAGS) -DTMOD_GOOD
 tests_unit_tmod_good_la_LDFLAGS = $(tmod_ldflags)
@@ -49,6 +51,9 @@ tests_unit_tmod_serve_la_SOURCES = tests/unit/tmod_serve.c
 tests_unit_tmod_serve_la_LDFLAGS = $(tmod_ldflags)
 tests_unit_tmod_crash_la_SOURCES = tests/unit/tmod_crash.c
 tests_unit_tmod_crash_la_LDFLAGS = $(tmod_ldflags)
+# A blocking-style (serve) module for the TLS relay tests: upper case, "bye".
+tests_unit_tmod_upper_la_SOURCES = tests/unit/tmod_upper.c
+tests_unit_tmod_upper_la_LDFLAGS = $(tmod_ldflags)
 
 check_PROGRAMS += tests/unit/test_loader tests/unit/test_conn tests/unit/test_proc \
 	tests/unit/test_sdnotify tests/unit/test_child

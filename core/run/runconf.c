@@ -16,6 +16,29 @@
 #include "log.h"
 #include "runconf.h"
 #include "spawn_spec.h"
+#include "tls.h"
+
+/*
+ * Read svc's certificates and keys (here, in the master, before privileges
+ * drop).  http agrees on http/1.1 by ALPN.  A wait-style service hands its
+ * listening socket to a program: TLS cannot sit in between.
+ */
+static int service_tls(struct superd_service *svc,
+                       const struct superd_module *mod)
+{
+	const struct tls_conf *tc = svc->conf->tls;
+
+	if (!tc)
+		return 0;
+	if (svc->wait) {
+		diag_at(tc->at, "service '%s': tls: a wait-style service gets the "
+		        "listening socket itself, so it cannot have tls", svc->name);
+		return -1;
+	}
+	svc->tls = tls_ctx_new(tc, svc->name,
+	                       strcmp(mod->name, "http") == 0 ? "http/1.1" : NULL);
+	return svc->tls ? 0 : -1;
+}
 
 /* Load svc's module, check its protocols and run its configure. */
 /*
@@ -79,7 +102,7 @@ static int service_setup(struct superd_service *svc, const struct config *cfg)
 		        sc->name);
 		return -1;
 	}
-	return 0;
+	return service_tls(svc, mod);
 }
 
 /* Load path and configure every service (see runconf.h). */
@@ -239,6 +262,8 @@ void runconf_start(struct runconf *rc)
 
 		if (!svc->conf->enabled)
 			continue;
+		if (svc->tls)
+			tls_log_ktls_once();
 		if (!svc->module->start || svc->module->start(svc->instance) == 0) {
 			svc->started = 1;
 			continue;
@@ -284,6 +309,7 @@ void runconf_free(struct runconf *rc)
 		if (svc->access)
 			access_svc_free(svc->access);
 		spawn_service_free(svc);
+		tls_ctx_free(svc->tls);
 		loader_release(svc->lib);
 	}
 	free(rc->svcs);

@@ -9,6 +9,7 @@
 #define SUPERD_SERVICE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "conf.h"
@@ -19,6 +20,7 @@ struct access_svc;
 struct access_shared;
 struct listener;
 struct privs_ids;
+struct tls_ctx;
 
 struct superd_service {
 	const char *name;               /**< service name (from conf) */
@@ -39,6 +41,9 @@ struct superd_service {
 	size_t out_max;                 /**< output queued before back-pressure */
 	struct privs_ids *user_ids;     /**< host->service_user, or NULL */
 	const struct sandbox_conf *child_limits; /**< sandbox:, or NULL */
+	struct tls_ctx *tls;            /**< `tls:` made into a context, or NULL */
+	uint64_t tls_refused_ms;        /**< last refused-handshake line (worker) */
+	unsigned long tls_refused_unlogged; /**< refused since that line */
 };
 
 /** How a listening socket is served. */

@@ -111,7 +111,8 @@ static void admit(struct svc_listen *sl, int fd, const struct sockaddr *sa,
 		}
 		counters_accepted(svc->access);
 	}
-	if (sl->mode == LISTEN_EVENT) {
+	if (sl->mode == LISTEN_EVENT || svc->tls) {
+		/* over TLS, serve() children get a relayed plaintext socket */
 		conn_start_at(svc, fd, sa, salen, local, llen, proto);
 		return;
 	}

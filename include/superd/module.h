@@ -112,6 +112,22 @@ struct superd_metric {
 	double value;       /**< +Inf is never a value (only a `le` label) */
 };
 
+/**
+ * What a TLS connection agreed on (host->tls, ABI 1.2): the facts exec
+ * programs and CGI scripts get as SSL_PROTOCOL, SSL_CIPHER,
+ * SSL_SERVER_NAME, SSL_CLIENT_VERIFY and SSL_CLIENT_S_DN.  Valid until the
+ * connection's on_close returns.
+ */
+struct superd_tls {
+	const char *protocol;      /**< "TLSv1.2" or "TLSv1.3" */
+	const char *cipher;        /**< the cipher suite, OpenSSL's name */
+	const char *server_name;   /**< the name the client asked for (SNI), or "" */
+	const char *client_verify; /**< "SUCCESS" (a verified client certificate)
+	                                or "NONE" */
+	const char *client_s_dn;   /**< the client certificate's subject
+	                                (RFC 2253), or "" */
+};
+
 /* Callback types used by host services. */
 typedef void superd_metric_cb(void *arg, const struct superd_metric *m);
 typedef void superd_timer_cb(void *arg);
@@ -250,7 +266,12 @@ struct superd_host {
 	const struct superd_peer *(*peer)(const superd_conn *c);
 	/** The service the connection belongs to. */
 	superd_service *(*conn_service)(const superd_conn *c);
-	/** The connection's socket, for modules that hand it to a child. */
+	/**
+	 * The connection's socket, for modules that hand it to a child.  On
+	 * a TLS service: one end of a plaintext socketpair the host relays to
+	 * the TLS session (from the first call on, client bytes go there, not
+	 * to on_data); call close when the child is done.
+	 */
 	int (*conn_fd)(const superd_conn *c);
 	/**
 	 * Say how the connection ended, for its log line ("eof", "timeout",
@@ -359,6 +380,15 @@ struct superd_host {
 	 * a connection open for more (HTTP answers with Connection: close).
 	 */
 	int (*draining)(void);
+
+	/* --- ABI 1.2: TLS --- */
+
+	/**
+	 * The connection's TLS facts, or NULL when it is plaintext (no
+	 * `tls:`).  Modules see plaintext either way; this says what the
+	 * client agreed on.  Check the host's abi_minor >= 2 before calling.
+	 */
+	const struct superd_tls *(*tls)(const superd_conn *c);
 };
 
 /**

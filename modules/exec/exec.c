@@ -51,7 +51,8 @@ const struct superd_module superd_module = {
 /* Names superd sets per connection; configuring them is an error. */
 static const char *const conn_var_names[] = {
 	"PROTO", "TCPREMOTEIP", "TCPREMOTEPORT", "TCPLOCALIP", "TCPLOCALPORT",
-	"REMOTE_ADDR", "REMOTE_PORT", NULL,
+	"REMOTE_ADDR", "REMOTE_PORT", "SSL_PROTOCOL", "SSL_CIPHER",
+	"SSL_SERVER_NAME", "SSL_CLIENT_VERIFY", "SSL_CLIENT_S_DN", NULL,
 };
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

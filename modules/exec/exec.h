@@ -15,6 +15,8 @@
 
 /** Variables superd sets for each connection (configured env may not). */
 #define EXEC_CONN_VARS 7
+/** More of them on a TLS connection (SSL_PROTOCOL ... SSL_CLIENT_S_DN). */
+#define EXEC_TLS_VARS 5
 
 /** One configured exec service. */
 struct exec_instance {

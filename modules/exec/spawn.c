@@ -30,9 +30,42 @@
 
 /* The connection's variables, formatted into one buffer. */
 struct conn_env {
-	char *ptrs[EXEC_CONN_VARS + 1];
+	char *ptrs[EXEC_CONN_VARS + EXEC_TLS_VARS + 1];
 	char buf[EXEC_CONN_VARS][80];
+	char tls[1536];     /**< the SSL_* variables, one after another */
 };
+
+/*
+ * On a TLS connection, append the SSL_* variables (mod_ssl's names) after
+ * the n already in ce.  Returns the new count.
+ */
+static size_t conn_env_tls(struct conn_env *ce, size_t n,
+                           const struct superd_tls *t)
+{
+	const char *const names[EXEC_TLS_VARS] = { "SSL_PROTOCOL", "SSL_CIPHER",
+		"SSL_SERVER_NAME", "SSL_CLIENT_VERIFY", "SSL_CLIENT_S_DN" };
+	const char *values[EXEC_TLS_VARS];
+	size_t used = 0;
+
+	if (!t)
+		return n;
+	values[0] = t->protocol;
+	values[1] = t->cipher;
+	values[2] = t->server_name;
+	values[3] = t->client_verify;
+	values[4] = t->client_s_dn;
+	for (size_t i = 0; i < EXEC_TLS_VARS; i++) {
+		int w = snprintf(ce->tls + used, sizeof(ce->tls) - used, "%s=%s",
+		                 names[i], values[i]);
+
+		if (w < 0 || (size_t)w >= sizeof(ce->tls) - used)
+			break;
+		ce->ptrs[n++] = ce->tls + used;
+		used += (size_t)w + 1;
+	}
+	ce->ptrs[n] = NULL;
+	return n;
+}
 
 /* Fill the per-connection variables (UCSPI and systemd names). */
 static size_t conn_env_fill(struct conn_env *ce, const struct superd_peer *p)
@@ -135,7 +168,9 @@ int exec_open(superd_conn *c, void *instance, void *state)
 	int fd = h->conn_fd(c), err;
 
 	ch = calloc(1, sizeof(*ch));
-	envp = ch ? envp_build(inst, &ce, conn_env_fill(&ce, h->peer(c))) : NULL;
+	envp = ch ? envp_build(inst, &ce, conn_env_tls(&ce, conn_env_fill(&ce, h->peer(c)),
+	                                               h->tls(c)))
+	          : NULL;
 	if (!envp || set_nonblock(fd, 0) < 0)
 		goto fail;
 	spec_fill(&sp, inst, fd, envp);

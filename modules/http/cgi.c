@@ -538,6 +538,7 @@ int cgi_start(struct http_conn *st, const struct cgi_request *cr)
 		goto fail;
 	}
 	cgi_env_build(&job->env, inst, h->peer(st->c), cr);
+	cgi_env_tls(&job->env, h->tls(st->c));
 	if (job->env.oom)
 		goto fail;
 	if ((rc = job_spawn(job)) != 0)

@@ -14,6 +14,8 @@
  */
 void cgi_env_build(struct hbuf *env, const struct http_instance *inst,
                    const struct superd_peer *peer, const struct cgi_request *cr);
+/** REQUEST_SCHEME; over TLS (t not NULL) HTTPS=on and the SSL_* variables. */
+void cgi_env_tls(struct hbuf *env, const struct superd_tls *t);
 
 /** Output framing towards the client. */
 enum cgi_out_mode {

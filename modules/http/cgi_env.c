@@ -106,6 +106,20 @@ static void env_server_name(struct hbuf *env, const struct http_request *req,
 		                                                : "localhost");
 }
 
+/* The scheme, and on a TLS connection HTTPS=on and the SSL_* variables. */
+void cgi_env_tls(struct hbuf *env, const struct superd_tls *t)
+{
+	env_puts(env, "REQUEST_SCHEME", t ? "https" : "http");
+	if (!t)
+		return;
+	env_puts(env, "HTTPS", "on");
+	env_puts(env, "SSL_PROTOCOL", t->protocol);
+	env_puts(env, "SSL_CIPHER", t->cipher);
+	env_puts(env, "SSL_SERVER_NAME", t->server_name);
+	env_puts(env, "SSL_CLIENT_VERIFY", t->client_verify);
+	env_puts(env, "SSL_CLIENT_S_DN", t->client_s_dn);
+}
+
 /* Build the meta-variables (see cgi.h). */
 void cgi_env_build(struct hbuf *env, const struct http_instance *inst,
                    const struct superd_peer *peer, const struct cgi_request *cr)
@@ -121,7 +135,6 @@ void cgi_env_build(struct hbuf *env, const struct http_instance *inst,
 	env_puts(env, "SERVER_PORT", num);
 	env_puts(env, "SERVER_ADDR", peer->local_ip);
 	env_put(env, "REQUEST_METHOD", req->method_name.p, req->method_name.n);
-	env_puts(env, "REQUEST_SCHEME", "http");
 	env_put(env, "SCRIPT_NAME", cr->script_name, cr->script_name_len);
 	hbuf_printf(env, "SCRIPT_FILENAME=%s%s", cr->root, cr->script_name);
 	hbuf_add(env, "", 1);

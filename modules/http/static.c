@@ -67,7 +67,8 @@ static int send_body(struct http_conn *st, int fd, int64_t off, int64_t len)
 		}
 	}
 	/* cork: the head and the start of the file leave in full segments */
-	sock = host->conn_fd(st->c);
+	/* (not over TLS: conn_fd would be a relay, and records are whole) */
+	sock = host->tls(st->c) ? -1 : host->conn_fd(st->c);
 	corked = sock >= 0 && setsockopt(sock, IPPROTO_TCP, TCP_CORK, &on,
 	                                 sizeof(on)) == 0;
 	if (http_flush_head(st) < 0) {

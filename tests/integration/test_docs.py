@@ -65,6 +65,8 @@ def every_key_is_documented():
         "service": source_list("core/config/config.c", "service_keys[K_COUNT + 1] = {"),
         "http": source_list("modules/http/http.c", "option_keys[] = {"),
         "exec": source_list("modules/exec/exec.c", "keys[] = {"),
+        "tls": source_list("core/config/config_tls.c", 'keys[] = { "cert"'),
+        "sni": source_list("core/config/config_tls.c", 'keys[] = { "names"'),
     }
     for where, names in keys.items():
         h.check(names, "no %s keys found in the source" % where)

@@ -255,6 +255,11 @@ static int fake_conn_fd(const superd_conn *conn)
 	return ((const struct fake_conn *)conn)->fd;
 }
 
+static const struct superd_tls *fake_conn_tls(const superd_conn *conn)
+{
+	return ((const struct fake_conn *)conn)->tls;
+}
+
 static void fake_conn_note(superd_conn *conn, const char *outcome)
 {
 	struct fake_conn *c = (struct fake_conn *)conn;
@@ -622,6 +627,7 @@ static const struct superd_host host_table = {
 	.service_user = spawn_service_user,
 	.service_protocols = spawn_service_protocols,
 	.draining = fake_draining,
+	.tls = fake_conn_tls,
 };
 
 const struct superd_host *fake_host(void)

@@ -39,6 +39,8 @@ struct fake_conn {
 	int fd;                 /**< what host->conn_fd reports (-1 unless
 	                             fake_set_next_fd was used); not closed */
 	int opened;             /**< on_open returned 0 (so on_close is owed) */
+	const struct superd_tls *tls; /**< what host->tls reports (NULL:
+	                                   plaintext); tests set it */
 };
 
 /** The host table. */

@@ -743,6 +743,31 @@ START_TEST(test_cgi_env)
 }
 END_TEST
 
+/* The scheme, HTTPS=on and the SSL_* variables on a TLS connection. */
+START_TEST(test_cgi_env_tls)
+{
+	const struct superd_tls t = { "TLSv1.3", "TLS_AES_128_GCM_SHA256",
+	                              "www.example.org", "SUCCESS", "CN=alice" };
+	struct hbuf env = { 0 };
+
+	cgi_env_tls(&env, NULL);
+	ck_assert(env_has(&env, "REQUEST_SCHEME=http"));
+	ck_assert(!env_has_prefix(&env, "HTTPS="));
+	ck_assert(!env_has_prefix(&env, "SSL_"));
+	hbuf_free(&env);
+	memset(&env, 0, sizeof(env));
+	cgi_env_tls(&env, &t);
+	ck_assert(env_has(&env, "REQUEST_SCHEME=https"));
+	ck_assert(env_has(&env, "HTTPS=on"));
+	ck_assert(env_has(&env, "SSL_PROTOCOL=TLSv1.3"));
+	ck_assert(env_has(&env, "SSL_CIPHER=TLS_AES_128_GCM_SHA256"));
+	ck_assert(env_has(&env, "SSL_SERVER_NAME=www.example.org"));
+	ck_assert(env_has(&env, "SSL_CLIENT_VERIFY=SUCCESS"));
+	ck_assert(env_has(&env, "SSL_CLIENT_S_DN=CN=alice"));
+	hbuf_free(&env);
+}
+END_TEST
+
 START_TEST(test_bad_options)
 {
 	void *i2 = NULL;
@@ -796,6 +821,7 @@ int main(void)
 	tcase_add_test(tc, test_cgi_head);
 	tcase_add_test(tc, test_draining_worker);
 	tcase_add_test(tc, test_cgi_env);
+	tcase_add_test(tc, test_cgi_env_tls);
 	tcase_add_test(tc, test_bad_options);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -1,0 +1,630 @@
+/*
+ * tls_openssl.c - the TLS backend on OpenSSL 3 (see tls.h).
+ *
+ * Policy, as nginx's defaults or stricter: TLS 1.2 and 1.3 only, no
+ * renegotiation, no compression, OpenSSL's default cipher list (and the
+ * system's security level), the server's preference, ECDHE and DHE with
+ * automatic parameters.  Sessions resume with stateless tickets whose keys
+ * are derived from a secret made in the master, so every worker accepts
+ * every other worker's tickets; the key changes every TLS_TICKET_PERIOD
+ * seconds and the previous one is still accepted (and renewed).
+ */
+#include "conf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "diag.h"
+#include "log.h"
+#include "tls.h"
+
+#define TICKET_SECRET 32
+#define TICKET_NAME 16
+
+/** One certificate's SSL_CTX and the names it answers (none: default). */
+struct tls_cert {
+	SSL_CTX *ssl;
+	char **names;   /**< borrowed from the configuration */
+	size_t nnames;
+};
+
+struct tls_ctx {
+	struct tls_cert *certs; /**< [0] the default */
+	size_t ncerts;
+	unsigned handshake_ms;
+	unsigned char alpn[64]; /**< wire format: length, name */
+	size_t alpn_len;
+	unsigned char secret[TICKET_SECRET]; /**< ticket keys derive from it */
+	long skew;              /**< tests: seconds added to the clock */
+	char service[72];
+};
+
+struct tls_sess {
+	SSL *ssl;
+	const char *reason;     /**< why the last call failed */
+};
+
+int tls_supported(void)
+{
+	return 1;
+}
+
+/* Does /proc say the kernel has the tls ULP? */
+int tls_ktls_available(void)
+{
+	char buf[256];
+	size_t n;
+	FILE *f = fopen("/proc/sys/net/ipv4/tcp_available_ulp", "re");
+
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	for (char *t = strtok(buf, " \n"); t; t = strtok(NULL, " \n"))
+		if (strcmp(t, "tls") == 0)
+			return 1;
+	return 0;
+}
+
+/* Say once how files are sent over TLS in this process. */
+void tls_log_ktls_once(void)
+{
+	static int said;
+
+	if (said)
+		return;
+	said = 1;
+	if (tls_ktls_available())
+		log_msg(SUPERD_LOG_INFO, NULL, "TLS: kTLS available; files go out "
+		        "with SSL_sendfile");
+	else
+		log_msg(SUPERD_LOG_INFO, NULL, "TLS: the kernel has no tls ULP (no "
+		        "kTLS); files go out with pread + SSL_write");
+}
+
+/* The text of OpenSSL's last error, for messages. */
+static const char *ssl_error_text(void)
+{
+	unsigned long e = ERR_peek_last_error();
+	const char *r = e ? ERR_reason_error_string(e) : NULL;
+
+	ERR_clear_error();
+	return r ? r : "unknown error";
+}
+
+/* Never ask for a passphrase (a locked key is a configuration error). */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	return 0;
+}
+
+/* --- session tickets --- */
+
+/* 32 bytes of key material for label and period (HMAC-SHA256 of the secret). */
+static int ticket_derive(const struct tls_ctx *ctx, const char *label,
+                         unsigned long long period, unsigned char out[32])
+{
+	unsigned char msg[32];
+	size_t len = 0, n = strlen(label);
+
+	memcpy(msg, label, n);
+	for (int i = 0; i < 8; i++)
+		msg[n + (size_t)i] = (unsigned char)(period >> (56 - 8 * i));
+	return EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, ctx->secret,
+	                 sizeof(ctx->secret), msg, n + 8, out, 32, &len) ? 0 : -1;
+}
+
+/* Set up cipher and MAC for period's keys.  0 or -1. */
+static int ticket_keys(const struct tls_ctx *ctx, unsigned long long period,
+                       unsigned char *iv, EVP_CIPHER_CTX *cctx,
+                       EVP_MAC_CTX *hctx, int enc)
+{
+	unsigned char aes[32], mac[32];
+	OSSL_PARAM params[3];
+	int ok;
+
+	if (ticket_derive(ctx, "aes", period, aes) < 0 ||
+	    ticket_derive(ctx, "mac", period, mac) < 0)
+		return -1;
+	params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, mac,
+	                                              sizeof(mac));
+	params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+	                                             (char *)"SHA256", 0);
+	params[2] = OSSL_PARAM_construct_end();
+	ok = enc ? EVP_EncryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, aes, iv)
+	         : EVP_DecryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, aes, iv);
+	ok = ok && EVP_MAC_CTX_set_params(hctx, params);
+	OPENSSL_cleanse(aes, sizeof(aes));
+	OPENSSL_cleanse(mac, sizeof(mac));
+	return ok ? 0 : -1;
+}
+
+/*
+ * OpenSSL's ticket key callback: encrypt with the current period's key;
+ * decrypt with the current (1) or the previous one (2: renew the ticket).
+ */
+static int ticket_cb(SSL *ssl, unsigned char name[16], unsigned char *iv,
+                     EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
+{
+	const struct tls_ctx *ctx = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+	unsigned long long now = (unsigned long long)(time(NULL) + ctx->skew);
+	unsigned long long period = now / TLS_TICKET_PERIOD;
+	unsigned char want[32];
+
+	if (enc) {
+		if (ticket_derive(ctx, "name", period, want) < 0 ||
+		    RAND_bytes(iv, EVP_MAX_IV_LENGTH) != 1)
+			return -1;
+		memcpy(name, want, TICKET_NAME);
+		return ticket_keys(ctx, period, iv, cctx, hctx, 1) < 0 ? -1 : 1;
+	}
+	for (int back = 0; back < 2 && period >= (unsigned long long)back; back++) {
+		if (ticket_derive(ctx, "name", period - (unsigned)back, want) < 0)
+			return -1;
+		if (CRYPTO_memcmp(name, want, TICKET_NAME) != 0)
+			continue;
+		if (ticket_keys(ctx, period - (unsigned)back, iv, cctx, hctx, 0) < 0)
+			return -1;
+		return back ? 2 : 1;
+	}
+	return 0; /* unknown or too old: a full handshake */
+}
+
+/* --- SNI and ALPN --- */
+
+/* Does the configured name pattern match the client's name? */
+static int name_matches(const char *pattern, const char *name)
+{
+	if (pattern[0] == '*' && pattern[1] == '.') {
+		const char *dot = strchr(name, '.');
+
+		return dot && dot != name && strcasecmp(dot + 1, pattern + 2) == 0;
+	}
+	return strcasecmp(pattern, name) == 0;
+}
+
+/* Pick the certificate for the client's server name (exact names first). */
+static int sni_cb(SSL *ssl, int *alert, void *arg)
+{
+	struct tls_ctx *ctx = arg;
+	const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+
+	if (!name)
+		return SSL_TLSEXT_ERR_OK;
+	for (int wild = 0; wild < 2; wild++) {
+		for (size_t i = 1; i < ctx->ncerts; i++) {
+			const struct tls_cert *c = &ctx->certs[i];
+
+			for (size_t j = 0; j < c->nnames; j++) {
+				if ((c->names[j][0] == '*') != wild ||
+				    !name_matches(c->names[j], name))
+					continue;
+				SSL_set_SSL_CTX(ssl, c->ssl);
+				return SSL_TLSEXT_ERR_OK;
+			}
+		}
+	}
+	return SSL_TLSEXT_ERR_OK; /* the default certificate */
+}
+
+/* Agree on the service's protocol, or fail when the client offers others. */
+static int alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                   const unsigned char *in, unsigned int inlen, void *arg)
+{
+	struct tls_ctx *ctx = arg;
+	unsigned char *sel;
+
+	if (SSL_select_next_proto(&sel, outlen, ctx->alpn, (unsigned)ctx->alpn_len,
+	                          in, inlen) != OPENSSL_NPN_NEGOTIATED)
+		return SSL_TLSEXT_ERR_ALERT_FATAL;
+	*out = sel;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+/* --- contexts --- */
+
+/* Warn (with its position) when the certificate has expired. */
+static void warn_expired(SSL_CTX *ssl, const struct tls_cert_conf *cc,
+                         const char *service)
+{
+	X509 *x = SSL_CTX_get0_certificate(ssl);
+	const struct superd_opt *at = cc->cert_at;
+
+	if (x && X509_cmp_current_time(X509_get0_notAfter(x)) < 0)
+		log_msg(SUPERD_LOG_WARN, service, "%s:%u:%u: tls: cert: %s has "
+		        "expired; clients will refuse it", at->file, at->line,
+		        at->col, cc->cert);
+}
+
+/* A file the master must read: say clearly why it cannot (errno's text). */
+static int readable(const char *path, const struct superd_opt *at,
+                    const char *service, const char *key)
+{
+	FILE *f = fopen(path, "re");
+
+	if (f) {
+		fclose(f);
+		return 0;
+	}
+	diag_at(at, "service '%s': tls: %s: cannot read %s: %s", service, key,
+	        path, strerror(errno));
+	return -1;
+}
+
+/* Did the key just refused fail only because it is not the certificate's? */
+static int key_mismatch(void)
+{
+	unsigned long e = ERR_peek_last_error();
+	int r = ERR_GET_REASON(e);
+
+	if (ERR_GET_LIB(e) != ERR_LIB_X509 ||
+	    (r != X509_R_KEY_VALUES_MISMATCH && r != X509_R_KEY_TYPE_MISMATCH))
+		return 0;
+	ERR_clear_error();
+	return 1;
+}
+
+/* Load cc's certificate chain and key into ssl.  0 or -1 (reported). */
+static int load_pair(SSL_CTX *ssl, const struct tls_cert_conf *cc,
+                     const char *service)
+{
+	int rc = 0;
+
+	if (readable(cc->cert, cc->cert_at, service, "cert") < 0)
+		rc = -1;
+	else if (SSL_CTX_use_certificate_chain_file(ssl, cc->cert) != 1) {
+		diag_at(cc->cert_at, "service '%s': tls: cert: %s is not a PEM "
+		        "certificate chain (%s)", service, cc->cert, ssl_error_text());
+		rc = -1;
+	}
+	if (readable(cc->key, cc->key_at, service, "key") < 0)
+		return -1;
+	if (SSL_CTX_use_PrivateKey_file(ssl, cc->key, SSL_FILETYPE_PEM) != 1 &&
+	    key_mismatch()) {
+		diag_at(cc->key_at, "service '%s': tls: key: %s does not match the "
+		        "certificate %s", service, cc->key, cc->cert);
+		return -1;
+	}
+	if (SSL_CTX_get0_privatekey(ssl) == NULL) {
+		diag_at(cc->key_at, "service '%s': tls: key: %s is not a PEM private "
+		        "key without a passphrase (%s)", service, cc->key,
+		        ssl_error_text());
+		return -1;
+	}
+	if (rc == 0 && SSL_CTX_check_private_key(ssl) != 1) {
+		ERR_clear_error();
+		diag_at(cc->key_at, "service '%s': tls: key: %s does not match the "
+		        "certificate %s", service, cc->key, cc->cert);
+		return -1;
+	}
+	if (rc == 0)
+		warn_expired(ssl, cc, service);
+	return rc;
+}
+
+/* Ask for a client certificate signed by tc's client_ca.  0 or -1. */
+static int load_client_ca(SSL_CTX *ssl, const struct tls_conf *tc,
+                          const char *service)
+{
+	STACK_OF(X509_NAME) *names;
+
+	if (readable(tc->client_ca, tc->client_ca_at, service, "client_ca") < 0)
+		return -1;
+	names = SSL_load_client_CA_file(tc->client_ca);
+	if (!names || SSL_CTX_load_verify_locations(ssl, tc->client_ca, NULL) != 1) {
+		if (names)
+			sk_X509_NAME_pop_free(names, X509_NAME_free);
+		diag_at(tc->client_ca_at, "service '%s': tls: client_ca: %s holds "
+		        "no PEM certificate (%s)", service, tc->client_ca,
+		        ssl_error_text());
+		return -1;
+	}
+	SSL_CTX_set_client_CA_list(ssl, names);
+	SSL_CTX_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+	                   NULL);
+	return 0;
+}
+
+/* An SSL_CTX with superd's policy for certificate cc.  NULL (reported). */
+static SSL_CTX *ssl_ctx_build(struct tls_ctx *ctx, const struct tls_conf *tc,
+                              const struct tls_cert_conf *cc)
+{
+	SSL_CTX *ssl = SSL_CTX_new(TLS_server_method());
+
+	if (!ssl) {
+		diag_at(tc->at, "service '%s': tls: %s", ctx->service, ssl_error_text());
+		return NULL;
+	}
+	SSL_CTX_set_app_data(ssl, ctx);
+	SSL_CTX_set_min_proto_version(ssl, tc->min_version == 13 ? TLS1_3_VERSION
+	                                                         : TLS1_2_VERSION);
+	SSL_CTX_set_options(ssl, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
+	                    SSL_OP_CIPHER_SERVER_PREFERENCE |
+	                    SSL_OP_IGNORE_UNEXPECTED_EOF |
+	                    (tls_ktls_available() ? SSL_OP_ENABLE_KTLS : 0));
+	SSL_CTX_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	                 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+	                 SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_dh_auto(ssl, 1);
+	SSL_CTX_set_default_passwd_cb(ssl, no_passphrase);
+	SSL_CTX_set_session_cache_mode(ssl, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_session_id_context(ssl, (const unsigned char *)ctx->service,
+	                               (unsigned)strlen(ctx->service));
+	SSL_CTX_set_timeout(ssl, 2 * TLS_TICKET_PERIOD);
+	SSL_CTX_set_num_tickets(ssl, 1);
+	SSL_CTX_set_tlsext_ticket_key_evp_cb(ssl, ticket_cb);
+	SSL_CTX_set_tlsext_servername_callback(ssl, sni_cb);
+	SSL_CTX_set_tlsext_servername_arg(ssl, ctx);
+	if (ctx->alpn_len)
+		SSL_CTX_set_alpn_select_cb(ssl, alpn_cb, ctx);
+	if (load_pair(ssl, cc, ctx->service) < 0 ||
+	    (tc->client_ca && load_client_ca(ssl, tc, ctx->service) < 0)) {
+		SSL_CTX_free(ssl);
+		return NULL;
+	}
+	return ssl;
+}
+
+/* Build a service's server side (see tls.h). */
+struct tls_ctx *tls_ctx_new(const struct tls_conf *tc, const char *service,
+                            const char *alpn)
+{
+	struct tls_ctx *ctx = calloc(1, sizeof(*ctx));
+	int failed = 0;
+
+	if (!ctx || !(ctx->certs = calloc(tc->ncerts, sizeof(*ctx->certs)))) {
+		free(ctx);
+		diag_at(tc->at, "service '%s': tls: out of memory", service);
+		return NULL;
+	}
+	snprintf(ctx->service, sizeof(ctx->service), "%s", service);
+	ctx->handshake_ms = tc->handshake_timeout * 1000u;
+	if (alpn && strlen(alpn) < sizeof(ctx->alpn) - 1) {
+		ctx->alpn[0] = (unsigned char)strlen(alpn);
+		memcpy(ctx->alpn + 1, alpn, ctx->alpn[0]);
+		ctx->alpn_len = 1 + (size_t)ctx->alpn[0];
+	}
+	if (RAND_bytes(ctx->secret, sizeof(ctx->secret)) != 1) {
+		diag_at(tc->at, "service '%s': tls: no random bytes (%s)", service,
+		        ssl_error_text());
+		failed = 1;
+	}
+	for (size_t i = 0; i < tc->ncerts && !failed; i++) {
+		ctx->certs[i].ssl = ssl_ctx_build(ctx, tc, &tc->certs[i]);
+		ctx->certs[i].names = tc->certs[i].names;
+		ctx->certs[i].nnames = tc->certs[i].nnames;
+		ctx->ncerts++;
+		if (!ctx->certs[i].ssl)
+			failed = 1;
+	}
+	if (failed) {
+		tls_ctx_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* Free a context (see tls.h). */
+void tls_ctx_free(struct tls_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	for (size_t i = 0; i < ctx->ncerts; i++)
+		SSL_CTX_free(ctx->certs[i].ssl);
+	OPENSSL_cleanse(ctx->secret, sizeof(ctx->secret));
+	free(ctx->certs);
+	free(ctx);
+}
+
+unsigned tls_ctx_handshake_ms(const struct tls_ctx *ctx)
+{
+	return ctx->handshake_ms;
+}
+
+void tls_ctx_clock_skew(struct tls_ctx *ctx, long seconds)
+{
+	ctx->skew = seconds;
+}
+
+/* --- sessions --- */
+
+/* A server session on fd (see tls.h). */
+struct tls_sess *tls_sess_new(struct tls_ctx *ctx, int fd)
+{
+	struct tls_sess *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->ssl = SSL_new(ctx->certs[0].ssl);
+	if (!s->ssl || SSL_set_fd(s->ssl, fd) != 1) {
+		SSL_free(s->ssl);
+		free(s);
+		ERR_clear_error();
+		return NULL;
+	}
+	SSL_set_accept_state(s->ssl);
+	return s;
+}
+
+void tls_sess_free(struct tls_sess *s)
+{
+	if (!s)
+		return;
+	SSL_free(s->ssl);
+	free(s);
+}
+
+/* Map a failed call's result to TLS_WANT_* / TLS_ERR / 0 (end of stream). */
+static int ssl_result(struct tls_sess *s, int r)
+{
+	int saved = errno;
+
+	switch (SSL_get_error(s->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		return TLS_WANT_READ;
+	case SSL_ERROR_WANT_WRITE:
+		return TLS_WANT_WRITE;
+	case SSL_ERROR_ZERO_RETURN:
+		return 0;
+	case SSL_ERROR_SYSCALL:
+		if (ERR_peek_error() == 0 && saved == 0) {
+			s->reason = "connection closed";
+			return 0;
+		}
+		s->reason = ERR_peek_error() ? ssl_error_text() : strerror(saved);
+		ERR_clear_error();
+		errno = saved;
+		return TLS_ERR;
+	default:
+		s->reason = ssl_error_text();
+		errno = 0;
+		return TLS_ERR;
+	}
+}
+
+/* Drive the handshake (see tls.h). */
+int tls_handshake(struct tls_sess *s)
+{
+	int r, rc;
+
+	ERR_clear_error();
+	errno = 0;
+	r = SSL_do_handshake(s->ssl);
+	if (r == 1)
+		return 0;
+	rc = ssl_result(s, r);
+	if (rc == 0) {
+		s->reason = "closed by the client during the handshake";
+		return TLS_ERR;
+	}
+	return rc;
+}
+
+ssize_t tls_read(struct tls_sess *s, void *buf, size_t len)
+{
+	int r;
+
+	ERR_clear_error();
+	errno = 0;
+	r = SSL_read(s->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len);
+	return r > 0 ? r : ssl_result(s, r);
+}
+
+ssize_t tls_write(struct tls_sess *s, const void *buf, size_t len)
+{
+	int r, rc;
+
+	ERR_clear_error();
+	errno = 0;
+	r = SSL_write(s->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len);
+	if (r > 0)
+		return r;
+	rc = ssl_result(s, r);
+	if (rc == 0) {
+		errno = EPIPE;
+		return TLS_ERR;
+	}
+	return rc;
+}
+
+/* kTLS file sending (see tls.h). */
+ssize_t tls_sendfile(struct tls_sess *s, int fd, off_t off, size_t len)
+{
+#ifndef OPENSSL_NO_KTLS
+	ossl_ssize_t n;
+	int rc;
+
+	if (!BIO_get_ktls_send(SSL_get_wbio(s->ssl)))
+		return TLS_NOTSUP;
+	ERR_clear_error();
+	errno = 0;
+	n = SSL_sendfile(s->ssl, fd, off, len, 0);
+	if (n > 0)
+		return n;
+	rc = ssl_result(s, (int)n);
+	if (rc == 0) {
+		errno = EPIPE;
+		return TLS_ERR;
+	}
+	return rc;
+#else
+	return TLS_NOTSUP;
+#endif
+}
+
+void tls_close_notify(struct tls_sess *s)
+{
+	ERR_clear_error();
+	if (SSL_is_init_finished(s->ssl))
+		SSL_shutdown(s->ssl);
+	ERR_clear_error();
+}
+
+const char *tls_sess_reason(const struct tls_sess *s)
+{
+	return s->reason ? s->reason : "unknown";
+}
+
+/* The client certificate's subject in RFC 2253 form, into buf. */
+static void subject_dn(X509 *x, char *buf, size_t size)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	int n = 0;
+
+	buf[0] = '\0';
+	if (!b)
+		return;
+	if (X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_RFC2253) >= 0)
+		n = BIO_read(b, buf, (int)size - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	BIO_free(b);
+}
+
+/* Copy src into the info buffer; the copy (or "" when out of room). */
+static const char *info_put(char **p, size_t *left, const char *src)
+{
+	size_t n = strlen(src ? src : "") + 1;
+	char *dst = *p;
+
+	if (n > *left)
+		return "";
+	memcpy(dst, src ? src : "", n);
+	*p += n;
+	*left -= n;
+	return dst;
+}
+
+/* The session's facts for modules (see tls.h). */
+int tls_sess_info(struct tls_sess *s, struct superd_tls *out, char *buf,
+                  size_t size)
+{
+	X509 *peer;
+	char dn[512] = "";
+	int ok;
+
+	if (!SSL_is_init_finished(s->ssl))
+		return -1;
+	peer = SSL_get0_peer_certificate(s->ssl);
+	ok = peer && SSL_get_verify_result(s->ssl) == X509_V_OK;
+	if (peer)
+		subject_dn(peer, dn, sizeof(dn));
+	out->protocol = info_put(&buf, &size, SSL_get_version(s->ssl));
+	out->cipher = info_put(&buf, &size, SSL_get_cipher_name(s->ssl));
+	out->server_name = info_put(&buf, &size,
+	                            SSL_get_servername(s->ssl, TLSEXT_NAMETYPE_host_name));
+	out->client_verify = ok ? "SUCCESS" : "NONE";
+	out->client_s_dn = info_put(&buf, &size, dn);
+	return 0;
+}
