@@ -5,11 +5,14 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "diag.h"
@@ -22,6 +25,11 @@
 /** One opened .so, shared by every service that names it. */
 struct loaded_module {
 	char *path;                     /**< canonical path (realpath) */
+	dev_t dev;                      /**< the file as it was loaded: a */
+	ino_t ino;                      /**< rebuilt or overwritten .so */
+	off_t size;                     /**< differs in one of these and */
+	struct timespec mtime;          /**< is loaded again */
+	int copy_fd;                    /**< the private copy (memfd), or -1 */
 	void *handle;                   /**< from dlopen */
 	const struct superd_module *desc;
 	unsigned refs;
@@ -159,15 +167,58 @@ static int check_descriptor(const struct loader_req *req, const char *path,
 	return 0;
 }
 
-/* dlopen path and check it; a new list entry or NULL after a diagnostic. */
+/*
+ * A private copy of the .so at path in a memfd, so that a later write over
+ * the file (cp onto a loaded module) can never change code that is mapped;
+ * its fd (kept open while loaded: dlopen knows it by its /proc name), or
+ * -1 when the kernel refuses (then the file itself is loaded).
+ */
+static int private_copy(const char *path, char *name, size_t size)
+{
+	char buf[65536];
+	int in, fd;
+	ssize_t n;
+
+	fd = memfd_create("superd-module", MFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	in = open(path, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		goto close_fd;
+	while ((n = read(in, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || write(fd, buf, (size_t)n) != n)
+			goto close_in;
+	}
+	close(in);
+	snprintf(name, size, "/proc/self/fd/%d", fd);
+	return fd;
+
+close_in:
+	close(in);
+close_fd:
+	close(fd);
+	return -1;
+}
+
+/* dlopen path (a private copy of it) and check it; a new list entry or
+ * NULL after a diagnostic. */
 static struct loaded_module *open_module(const struct loader_req *req,
-                                         const char *path)
+                                         const char *path, const struct stat *st)
 {
 	struct loaded_module *m;
 	const struct superd_module *d;
+	char copy[64];
+	int copy_fd = private_copy(path, copy, sizeof(copy));
 	void *h;
 
-	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	h = dlopen(copy_fd >= 0 ? copy : path, RTLD_NOW | RTLD_LOCAL);
+	if (!h && copy_fd >= 0) {  /* memfd not executable here: the file */
+		close(copy_fd);
+		copy_fd = -1;
+		h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	}
 	if (!h) {
 		loader_error(req, "cannot load module: %s", dlerror());
 		return NULL;
@@ -188,11 +239,26 @@ static struct loaded_module *open_module(const struct loader_req *req,
 	}
 	m->handle = h;
 	m->desc = d;
+	m->copy_fd = copy_fd;
+	m->dev = st->st_dev;
+	m->ino = st->st_ino;
+	m->size = st->st_size;
+	m->mtime = st->st_mtim;
 	return m;
 
 close_handle:
 	dlclose(h);
+	if (copy_fd >= 0)
+		close(copy_fd);
 	return NULL;
+}
+
+/* Is m the file as it is now (same device, inode, size and mtime)? */
+static int same_file(const struct loaded_module *m, const struct stat *st)
+{
+	return m->dev == st->st_dev && m->ino == st->st_ino &&
+	       m->size == st->st_size && m->mtime.tv_sec == st->st_mtim.tv_sec &&
+	       m->mtime.tv_nsec == st->st_mtim.tv_nsec;
 }
 
 /* Open (or share) the module req names. */
@@ -201,6 +267,7 @@ const struct superd_module *loader_open(const struct loader_req *req,
 {
 	char path[PATH_MAX], real[PATH_MAX];
 	struct loaded_module *m;
+	struct stat st;
 
 	*out = NULL;
 	if (resolve_path(req, path, sizeof(path)) < 0)
@@ -210,11 +277,17 @@ const struct superd_module *loader_open(const struct loader_req *req,
 		             strerror(errno));
 		return NULL;
 	}
+	if (stat(real, &st) < 0) {
+		loader_error(req, "cannot load module %s: %s", real, strerror(errno));
+		return NULL;
+	}
+	/* A .so rebuilt or copied over since it was loaded is loaded again
+	 * (services of older configurations keep the copy they run). */
 	for (m = loaded_list; m; m = m->next)
-		if (strcmp(m->path, real) == 0)
+		if (strcmp(m->path, real) == 0 && same_file(m, &st))
 			break;
 	if (!m) {
-		m = open_module(req, real);
+		m = open_module(req, real, &st);
 		if (!m)
 			return NULL;
 		m->next = loaded_list;
@@ -239,6 +312,8 @@ void loader_release(struct loaded_module *m)
 		}
 	}
 	dlclose(m->handle);
+	if (m->copy_fd >= 0)
+		close(m->copy_fd);
 	free(m->path);
 	free(m);
 }

@@ -320,5 +320,89 @@ services:
         h.check(len(lines) >= 10, "death lines: %r" % s.log_lines(r"died"))
 
 
+MOD_SERVICE = """\
+global: {workers: 1}
+services:
+  svc:
+    module: "%s"
+    listen: "127.0.0.1:{port0}"
+"""
+
+
+def libs(name):
+    return os.path.join(os.environ.get("SUPERD_MODULE_PATH") or h.SUPERD_MODULE_PATH,
+                        name + ".so")
+
+
+def answer(port):
+    return h.tcp_exchange("127.0.0.1", port, b"", timeout=5)
+
+
+@h.test(backends=True)
+def reload_loads_a_changed_module(backend):
+    """SIGHUP loads a .so that changed at the same path: replaced by a new
+    file (a rebuild), then overwritten in place (cp onto the loaded file).
+    The master runs private copies, so the overwrite never changes mapped
+    code (it used to crash the master)."""
+    import shutil
+    import tempfile
+    for name in ("daytime", "time"):
+        if not os.path.exists(libs(name)):
+            h.skip("%s.so not built" % name)
+    d = tempfile.mkdtemp(prefix="superd-mod-")
+    mod = os.path.join(d, "mod.so")
+    shutil.copy(libs("daytime"), mod)
+    try:
+        changed_module(backend, mod)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def changed_module(backend, mod):
+    import shutil
+    with h.Superd(MOD_SERVICE % mod, backend=backend) as s:
+        h.check(len(answer(s.port(0))) > 4, "daytime text first")
+        shutil.copy(libs("time"), mod + ".new")
+        os.rename(mod + ".new", mod)                 # a rebuild: a new file
+        mark = s.log_mark()
+        s.reload()
+        s.wait_log(r"reloaded ", since=mark)
+        h.wait_until(lambda: len(answer(s.port(0))) == 4, 5, what="the time module")
+        with open(libs("daytime"), "rb") as src, open(mod, "r+b") as dst:
+            dst.truncate(0)                          # cp onto the loaded file
+            dst.write(src.read())
+        mark = s.log_mark()
+        s.reload()
+        s.wait_log(r"reloaded ", since=mark)
+        h.wait_until(lambda: len(answer(s.port(0))) > 4, 5, what="daytime again")
+        h.check(s.alive(), "the master is alive")
+
+
+@h.test(backends=True)
+def reload_refused_when_a_module_crashes_in_the_check(backend):
+    """A module that crashes while the new configuration is loaded and
+    configured crashes a trial process, not the master: the reload is
+    refused naming the signal, and everything keeps serving."""
+    if not os.path.exists(CRASH_MOD):
+        h.skip("tmod_crash.so not built")
+    conf = """
+global: {workers: 1}
+services:
+  echo:
+    module: echo
+    listen: "127.0.0.1:{port0}"
+"""
+    with h.Superd(conf, backend=backend) as s:
+        workers = s.wait_workers(1)
+        mark = s.log_mark()
+        s.reload(conf.replace("{port0}", str(s.port(0))) +
+                 '  boom:\n    module: "%s"\n    listen: "127.0.0.1:%d"\n'
+                 % (CRASH_MOD, h.free_port("tcp")))
+        s.wait_log(r"crashed a trial process \(signal 6, ", since=mark)
+        h.check(s.alive(), "the master is alive")
+        h.eq(s.workers(), workers, "the workers stay")
+        h.eq(h.tcp_exchange("127.0.0.1", s.port(0), b"ok"), b"ok", "echo")
+
+
 if __name__ == "__main__":
     h.main(timeout=240)

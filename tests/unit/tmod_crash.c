@@ -1,6 +1,8 @@
 /*
  * tmod_crash.c - an event-style test module that crashes its worker on
- * demand: on_data aborts when a line starts with "crash", else echoes.
+ * demand: on_data aborts when a line starts with "crash", else echoes;
+ * configure aborts for a service named "boom" (a module that crashes
+ * while a reload is checked).
  * Integration tests load it by path to see crash containment: the other
  * services keep answering, the death line names service, module, callback.
  */
@@ -17,8 +19,11 @@ struct tmod_crash {
 static int tmod_configure(const struct superd_host *host, superd_service *svc,
                           const superd_opt *options, void **instance)
 {
-	struct tmod_crash *t = malloc(sizeof(*t));
+	struct tmod_crash *t;
 
+	if (strcmp(host->service_name(svc), "boom") == 0)
+		abort();
+	t = malloc(sizeof(*t));
 	if (!t)
 		return -1;
 	t->host = host;
