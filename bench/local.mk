@@ -8,3 +8,9 @@ dist_noinst_SCRIPTS += bench/run.sh bench/report.py bench/balance.sh \
 	bench/slowbody.py
 EXTRA_DIST += bench/README.md bench/peers/xinetd.conf bench/peers/lighttpd.conf \
 	bench/peers/nginx.conf bench/peers/superd.yaml
+
+# What the metrics counters cost per connection (bench/README.md, "Counters").
+noinst_PROGRAMS += bench/counters_cost
+bench_counters_cost_SOURCES = bench/counters_cost.c
+bench_counters_cost_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
+bench_counters_cost_LDADD = libsuperdcore.la $(YAML_LIBS)
