@@ -71,6 +71,7 @@ struct service_conf {
 	size_t max_input;                 /**< bytes; 0: the module's or default */
 	size_t max_output;                /**< bytes; 0: the module's or default */
 	int enabled;                      /**< `enabled:` (default 1) */
+	int isolate;                      /**< `isolate:` its own workers */
 	struct cidr *allow;               /**< empty: everyone */
 	size_t nallow;
 	struct cidr *deny;                /**< deny wins over allow */

@@ -22,14 +22,14 @@ enum svc_key {
 	K_MODULE, K_PROTOCOL, K_LISTEN, K_MAX_CONNECTIONS, K_PER_SOURCE,
 	K_RATE, K_RATE_PER_SOURCE, K_TIMEOUT, K_ENABLED, K_ALLOW, K_DENY,
 	K_OPTIONS, K_PROXY_PROTOCOL, K_SANDBOX, K_MAX_INPUT, K_MAX_OUTPUT,
-	K_TLS, K_COUNT
+	K_TLS, K_ISOLATE, K_COUNT
 };
 
 static const char *const service_keys[K_COUNT + 1] = {
 	"module", "protocol", "listen", "max_connections", "per_source",
 	"rate", "rate_per_source", "timeout", "enabled", "allow", "deny",
 	"options", "proxy_protocol", "sandbox", "max_input", "max_output",
-	"tls", NULL
+	"tls", "isolate", NULL
 };
 
 /* `defaults:` after its own check: each key's value, and whether it was bad. */
@@ -269,6 +269,8 @@ static int svc_apply(struct conf_build *b, struct service_conf *sc,
 		return 0;
 	case K_ENABLED:
 		return conf_bool(v, prefix, key, &sc->enabled);
+	case K_ISOLATE:
+		return conf_bool(v, prefix, key, &sc->isolate);
 	case K_ALLOW:
 		return svc_cidrs(v, prefix, key, &sc->allow, &sc->nallow);
 	case K_DENY:

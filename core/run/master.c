@@ -55,6 +55,7 @@ struct gen {
 	struct runconf *rc;
 	struct wslot *slots;
 	unsigned nslots;
+	unsigned nworkers;          /**< slots per group (global workers) */
 	struct wnote *notes;        /**< one per slot, shared with the workers */
 	struct mwait *waits;
 	size_t nwaits;
@@ -81,6 +82,31 @@ static struct {
 } ms = { .life = { -1, -1 } };
 
 static void spawn_worker(struct wslot *s);
+
+/*
+ * The service slot k of g serves alone (`isolate: true`), or NULL for
+ * the shared workers.  Slots come in groups of `workers`: the shared group
+ * first, then one per isolated service, in file order.
+ */
+static const struct superd_service *slot_service(const struct gen *g,
+                                                 unsigned k)
+{
+	unsigned group = k / g->nworkers;
+
+	for (size_t i = 0; group && i < g->rc->nsvcs; i++)
+		if (svc_isolated(&g->rc->svcs[i]) && --group == 0)
+			return &g->rc->svcs[i];
+	return NULL;
+}
+
+/* Does any service of rc run on the shared workers? */
+static int has_shared(const struct runconf *rc)
+{
+	for (size_t i = 0; i < rc->nsvcs; i++)
+		if (!svc_isolated(&rc->svcs[i]))
+			return 1;
+	return 0;
+}
 
 /* Free a retired generation once nothing of it runs. */
 static void gen_maybe_free(struct gen *g)
@@ -148,12 +174,13 @@ static void death_note(const struct wslot *s, char *buf, size_t size)
 		         (unsigned)n->conns);
 }
 
-/* Workers of g running now, besides slot s. */
+/* Workers of s's group (shared, or one isolated service's) running now,
+ * besides s. */
 static unsigned others_alive(const struct gen *g, const struct wslot *s)
 {
-	unsigned n = 0;
+	unsigned group = (unsigned)(s - g->slots) / g->nworkers, n = 0;
 
-	for (unsigned i = 0; i < g->nslots; i++)
+	for (unsigned i = group * g->nworkers; i < (group + 1) * g->nworkers; i++)
 		if (&g->slots[i] != s && g->slots[i].pid)
 			n++;
 	return n;
@@ -216,7 +243,9 @@ static void spawn_worker(struct wslot *s)
 		if (ms.life[1] >= 0)
 			close(ms.life[1]); /* only the master may hold it */
 		wnote_attach(s->gen->notes ? &s->gen->notes[s - s->gen->slots] : NULL);
-		worker_run(s->gen->rc, ms.loop, (unsigned)(s - s->gen->slots),
+		worker_run(s->gen->rc, ms.loop,
+		           (unsigned)(s - s->gen->slots) % s->gen->nworkers,
+		           slot_service(s->gen, (unsigned)(s - s->gen->slots)),
 		           ms.life[0]);
 	}
 	s->pid = pid;
@@ -289,7 +318,11 @@ static void gen_watch_waits(struct gen *g, int on)
 static struct gen *gen_start(struct runconf *rc)
 {
 	struct gen *g = calloc(1, sizeof(*g));
-	unsigned n = rc->cfg->global.workers ? rc->cfg->global.workers : 1;
+	unsigned nw = rc->cfg->global.workers ? rc->cfg->global.workers : 1;
+	unsigned n = nw;
+
+	for (size_t i = 0; i < rc->nsvcs; i++)
+		n += svc_isolated(&rc->svcs[i]) ? nw : 0;
 
 	if (!g || !(g->slots = calloc(n, sizeof(*g->slots))) ||
 	    !(g->waits = calloc(rc->nls ? rc->nls : 1, sizeof(*g->waits)))) {
@@ -301,6 +334,7 @@ static struct gen *gen_start(struct runconf *rc)
 	}
 	g->rc = rc;
 	g->nslots = n;
+	g->nworkers = nw;
 	g->notes = wnote_map(n);
 	if (!g->notes)
 		log_errno(NULL, "mmap (worker notes)", errno);
@@ -316,7 +350,8 @@ static struct gen *gen_start(struct runconf *rc)
 	gen_watch_waits(g, 1);
 	for (unsigned i = 0; i < n; i++) {
 		g->slots[i].gen = g;
-		spawn_worker(&g->slots[i]);
+		if (i >= nw || has_shared(rc)) /* no empty shared group */
+			spawn_worker(&g->slots[i]);
 	}
 	return g;
 }

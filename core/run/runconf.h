@@ -46,6 +46,12 @@ struct superd_service {
 	unsigned long tls_refused_unlogged; /**< refused since that line */
 };
 
+/** Does svc run on workers of its own (`isolate: true`)? */
+static inline int svc_isolated(const struct superd_service *svc)
+{
+	return svc->conf && svc->conf->isolate;
+}
+
 /** How a listening socket is served. */
 enum listen_mode {
 	LISTEN_EVENT,   /**< workers accept; module callbacks in the loop */

@@ -51,6 +51,7 @@ static struct {
 	int stopping;
 	struct loop_timer *grace;       /**< the bound on draining, if any */
 	int master_fd;                  /**< read end of the master's pipe */
+	const struct superd_service *only; /**< isolate: the one service */
 } wk;
 
 /* Stopping and nothing left open: exit. */
@@ -217,6 +218,12 @@ static int group_mine(unsigned j, unsigned n)
 	return n >= nw ? j % nw == wk.index % nw : j == wk.index % n;
 }
 
+/* Is svc served by this worker (isolated services have their own)? */
+static int service_mine(const struct superd_service *svc)
+{
+	return wk.only ? svc == wk.only : !svc_isolated(svc);
+}
+
 /* Put every listener this worker serves into the loop; close the other
    workers' sockets of each group, so a removed one dies with its owner. */
 static int watch_listeners(void)
@@ -243,7 +250,7 @@ static int watch_listeners(void)
 		for (unsigned j = 0; j < n; j++) {
 			int fd = listener_group_fd(sl->ls, j);
 
-			if (!group_mine(j, n))
+			if (!group_mine(j, n) || !service_mine(sl->svc))
 				close(fd);
 			else if (watch_one(sl, fd) < 0)
 				return -1;
@@ -426,7 +433,7 @@ static void on_signal(struct loop *l, int signo, void *arg)
 
 /* Become a worker (see worker.h). */
 void worker_run(struct runconf *rc, struct loop *parent, unsigned index,
-                int master_fd)
+                const struct superd_service *only, int master_fd)
 {
 	static const int sigs[] = { SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGCHLD };
 	const char *backend = getenv("SUPERD_EVENT_BACKEND");
@@ -438,6 +445,7 @@ void worker_run(struct runconf *rc, struct loop *parent, unsigned index,
 	signal(SIGHUP, SIG_IGN);
 	wk.rc = rc;
 	wk.index = index;
+	wk.only = only;
 	wk.loop = loop_new(backend && *backend ? backend : rc->cfg->global.event_backend);
 	if (!wk.loop) {
 		log_errno(NULL, "loop_new", errno);

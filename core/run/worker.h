@@ -26,12 +26,14 @@
  * Become worker number index (0 to workers - 1) for rc, in a child just
  * forked by the master; parent is the master's loop (freed here).  The
  * worker accepts from its own sockets of each listener's SO_REUSEPORT
- * group (see listener_grow).  master_fd: the read end of a pipe whose
+ * group (see listener_grow).  only: the one service this worker serves
+ * (`isolate: true`), or NULL for every service that is not isolated.
+ * master_fd: the read end of a pipe whose
  * write end only the master holds (-1: none); its EOF means the master is
  * gone.  Never returns.
  */
 void worker_run(struct runconf *rc, struct loop *parent, unsigned index,
-                int master_fd)
+                const struct superd_service *only, int master_fd)
     __attribute__((noreturn));
 
 #endif

@@ -404,5 +404,36 @@ services:
         h.eq(h.tcp_exchange("127.0.0.1", s.port(0), b"ok"), b"ok", "echo")
 
 
+@h.test(backends=True)
+def isolate_gives_a_service_its_own_workers(backend):
+    """isolate: true runs a service on workers of its own: its crashes
+    never touch the worker of the other services (same pid throughout)."""
+    if not os.path.exists(CRASH_MOD):
+        h.skip("tmod_crash.so not built")
+    with h.Superd("""
+global: {workers: 1}
+services:
+  crashy:
+    module: "%s"
+    listen: "127.0.0.1:{port0}"
+    isolate: true
+  echo:
+    module: echo
+    listen: "127.0.0.1:{port1}"
+""" % CRASH_MOD, backend=backend) as s:
+        s.wait_workers(2)
+        c = h.connect("127.0.0.1", s.port(1), timeout=5)
+        h.check(echoes(c, b"before"), "echo before")
+        for i in range(5):
+            k = h.connect("127.0.0.1", s.port(0), timeout=5)
+            k.sendall(b"crash\n")
+            h.check(h.is_closed(k, 5), "the isolated worker's connection ends")
+            k.close()
+        s.wait_log(r"died: signal 6 .* in service crashy")
+        h.check(echoes(c, b"after"), "the echo connection survived every crash")
+        c.close()
+        h.eq(len(s.log_lines(r"died: .* in service echo")), 0, "the echo worker never died")
+
+
 if __name__ == "__main__":
     h.main(timeout=240)
