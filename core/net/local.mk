@@ -60,6 +60,10 @@ libsuperdcore_la_SOURCES += core/net/tls_none.c
 endif
 EXTRA_DIST += core/net/tls_none.c core/net/tls_openssl.c tests/unit/test_tls.c
 
-# Integration: TLS with real clients (certificates made by tlskit.py).
-TESTS += tests/integration/test_tls.py
-EXTRA_DIST += tests/integration/test_tls.py tests/integration/tlskit.py
+# Integration: TLS with real clients (certificates made by tlskit.py) and
+# testssl; only in a build with TLS (without it `tls:` is an error).
+if HAVE_OPENSSL
+TESTS += tests/integration/test_tls.py tests/integration/test_testssl.py
+endif
+EXTRA_DIST += tests/integration/test_tls.py tests/integration/tlskit.py \
+	tests/integration/test_testssl.py

@@ -2,8 +2,9 @@
  * tls_openssl.c - the TLS backend on OpenSSL 3 (see tls.h).
  *
  * Policy, as nginx's defaults or stricter: TLS 1.2 and 1.3 only, no
- * renegotiation, no compression, OpenSSL's default cipher list (and the
- * system's security level), the server's preference, ECDHE and DHE with
+ * renegotiation, no compression, for TLS 1.2 only AEAD suites with forward
+ * secrecy (Mozilla's "intermediate"), OpenSSL's TLS 1.3 suites, the
+ * system's security level, the server's preference, ECDHE and DHE with
  * automatic parameters.  Sessions resume with stateless tickets whose keys
  * are derived from a secret made in the master, so every worker accepts
  * every other worker's tickets; the key changes every TLS_TICKET_PERIOD
@@ -30,6 +31,7 @@
 #include "tls.h"
 
 #define TICKET_SECRET 32
+#define TLS12_CIPHERS "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20:!aNULL"
 #define TICKET_NAME 16
 
 /** One certificate's SSL_CTX and the names it answers (none: default). */
@@ -357,6 +359,9 @@ static SSL_CTX *ssl_ctx_build(struct tls_ctx *ctx, const struct tls_conf *tc,
 	SSL_CTX_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	                 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
 	                 SSL_MODE_RELEASE_BUFFERS);
+	/* TLS 1.2: forward secrecy and AEAD only (no CBC: LUCKY13 and kin),
+	 * as Mozilla's "intermediate"; TLS 1.3: OpenSSL's suites */
+	SSL_CTX_set_cipher_list(ssl, TLS12_CIPHERS);
 	SSL_CTX_set_dh_auto(ssl, 1);
 	SSL_CTX_set_default_passwd_cb(ssl, no_passphrase);
 	SSL_CTX_set_session_cache_mode(ssl, SSL_SESS_CACHE_OFF);
