@@ -4,8 +4,8 @@ noinst_LTLIBRARIES += libsuperdcore.la
 libsuperdcore_la_SOURCES = include/superd/module.h core/config/conftree.h \
 	core/config/diag.h core/config/conf.h core/net/addr.h core/loop/loop.h core/loop/log.h \
 	core/config/options.h core/run/runconf.h
-libsuperdcore_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(OPENSSL_CFLAGS)
-libsuperdcore_la_LIBADD = $(YAML_LIBS) $(OPENSSL_LIBS)
+libsuperdcore_la_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS) $(OPENSSL_CFLAGS) $(SECCOMP_CFLAGS)
+libsuperdcore_la_LIBADD = $(YAML_LIBS) $(OPENSSL_LIBS) $(SECCOMP_LIBS)
 
 sbin_PROGRAMS += superd
 superd_SOURCES = core/main.c

@@ -109,6 +109,8 @@ struct global_conf {
 	int watch;                  /**< `watch:` reload when a read file or an
 	                                 include directory changes */
 	unsigned reload_timeout;    /**< s an old worker may drain; 0: no bound */
+	int sandbox;                /**< `sandbox:` Landlock + seccomp in
+	                                 workers (default 1) */
 };
 
 /** A whole checked configuration. */

@@ -37,6 +37,7 @@ static void global_defaults(struct global_conf *g)
 		cpus = GLOBAL_MAX_WORKERS;
 	g->workers = (unsigned)cpus;
 	g->stop_timeout = GLOBAL_STOP_TIMEOUT;
+	g->sandbox = 1;
 }
 
 /* log: stderr | syslog | a path (relative to the config's dir; ./stderr
@@ -198,6 +199,8 @@ static void global_key(struct conf_build *b, const char *key,
 	} else if (strcmp(key, "shutdown_delay") == 0) {
 		if (conf_uint(v, "global: ", key, 0, GLOBAL_MAX_SECONDS, &u) == 0)
 			g->shutdown_delay = (unsigned)u;
+	} else if (strcmp(key, "sandbox") == 0) {
+		conf_bool(v, "global: ", key, &g->sandbox);
 	} else if (strcmp(key, "stop_timeout") == 0) {
 		if (conf_uint(v, "global: ", key, 0, GLOBAL_MAX_SECONDS, &u) == 0)
 			g->stop_timeout = (unsigned)u;
@@ -209,7 +212,7 @@ void conf_global(struct conf_build *b, const struct superd_opt *g)
 	static const char *const keys[] = { "log", "log_level", "pid_file",
 		"user", "group", "module_path", "max_connections", "workers",
 		"event_backend", "log_format", "shutdown_delay", "stop_timeout",
-		"include", "watch", "reload_timeout", NULL };
+		"include", "watch", "reload_timeout", "sandbox", NULL };
 	char what[64], hint[160];
 
 	global_defaults(&b->cfg->global);

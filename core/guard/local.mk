@@ -6,7 +6,8 @@ libsuperdcore_la_SOURCES += core/guard/access.c core/guard/access_dgram.c core/g
 	core/guard/counters.c core/guard/counters_report.c core/guard/counters.h \
 	core/guard/counters_priv.h \
 	core/guard/privs_ids.c core/guard/privs.h \
-	core/guard/landlock.c core/guard/landlock.h
+	core/guard/landlock.c core/guard/landlock.h core/guard/syscalls.c \
+	core/guard/syscalls.h core/guard/sandbox.c core/guard/sandbox.h
 
 check_PROGRAMS += tests/unit/test_access tests/unit/test_privs
 TESTS += tests/unit/test_access tests/unit/test_privs
@@ -36,3 +37,8 @@ TESTS += tests/unit/test_counters
 tests_unit_test_counters_SOURCES = tests/unit/test_counters.c
 tests_unit_test_counters_CFLAGS = $(unit_cflags)
 tests_unit_test_counters_LDADD = $(unit_ldadd)
+# A module that tries, in a worker, what the sandbox forbids.
+check_LTLIBRARIES += tests/unit/tmod_probe.la
+tests_unit_tmod_probe_la_SOURCES = tests/unit/tmod_probe.c
+tests_unit_tmod_probe_la_CPPFLAGS = $(module_cppflags)
+tests_unit_tmod_probe_la_LDFLAGS = $(tmod_ldflags)

@@ -95,6 +95,12 @@ int log_reopen(void)
 }
 
 /* Back to stderr; the level is kept. */
+/* The fd lines go to: the log file, else stderr (see log.h). */
+int log_raw_fd(void)
+{
+	return log_state.fd >= 0 ? log_state.fd : 2;
+}
+
 void log_close(void)
 {
 	if (log_state.target == LOG_TO_SYSLOG)

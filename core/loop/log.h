@@ -41,6 +41,9 @@ int log_open(enum log_target target, const char *path, int level);
 int log_reopen(void);
 /** Close the target and go back to stderr (the level is kept). */
 void log_close(void);
+/** The descriptor log lines are written to (the file, else stderr), for
+ *  a signal handler's fixed message (dup it: a reopen replaces it). */
+int log_raw_fd(void);
 void log_set_level(int level);
 int log_get_level(void);
 /** Log at level (SUPERD_LOG_*); service may be NULL. */

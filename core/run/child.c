@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "helper.h"
 #include "log.h"
 #include "proc.h"
 
@@ -26,6 +27,7 @@ struct child {
 	struct loop *loop;
 	pid_t pid;
 	int group;                      /**< signal -pid (own group) */
+	int remote;                     /**< started by the spawn helper */
 	int exited;
 	char *svc_name;
 	char *tag;                      /**< NULL: "pid N" */
@@ -134,6 +136,10 @@ static void stderr_readable(struct loop *l, int fd, unsigned events, void *arg)
 /* Signal the child's group (or the child alone). */
 static void child_signal(struct child *ch, int sig)
 {
+	if (ch->remote) {
+		helper_signal(ch->pid, sig, ch->group);
+		return;
+	}
 	if (ch->group && kill(-ch->pid, sig) == 0)
 		return;
 	kill(ch->pid, sig);
@@ -236,7 +242,11 @@ pid_t child_spawn(struct loop *l, const struct child_spec *spec,
 		goto fail;
 	if (w->log_stderr)
 		s.fd[2] = pfd[1];
-	ch->pid = child_fork(&s);
+	/* programs come from the spawn helper when there is one (the worker
+	 * may not execute, or switch users); functions run here */
+	ch->remote = !s.fn && helper_active();
+	ch->pid = ch->remote ? helper_spawn(ch->svc_name, &s, w->as_user)
+	                     : child_fork(&s);
 	if (ch->pid < 0)
 		goto fail;
 	if (pfd[1] >= 0)

@@ -61,6 +61,7 @@ struct child_watch {
 	int log_stderr;            /**< fd 2 is a pipe logged line by line */
 	const char *log_tag;       /**< "TAG: line"; NULL: "pid N: line" */
 	unsigned timeout_ms;       /**< > 0: child_stop after this long */
+	int as_user;               /**< spec->ids is the service's user */
 	superd_child_cb *on_exit;
 	void *arg;
 };

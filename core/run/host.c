@@ -18,6 +18,7 @@
 #include "options.h"
 #include "proc.h"
 #include "runconf.h"
+#include "sandbox.h"
 #include "spawn_spec.h"
 #include "wnote.h"
 
@@ -210,6 +211,7 @@ static pid_t host_spawn(superd_service *svc, const struct superd_spawn *spec)
 		.svc_name = svc->name, .log_stderr = spec->fd[2] == SUPERD_SPAWN_LOG,
 		.log_tag = spec->log_tag, .timeout_ms = spec->timeout_ms,
 		.on_exit = spec->on_exit, .arg = spec->arg,
+		.as_user = (spec->flags & SUPERD_SPAWN_AS_USER) != 0,
 	};
 	return child_spawn(current_loop, &cs, &w);
 }
@@ -285,6 +287,7 @@ static const struct superd_host host = {
 	.stopping = host_stopping,
 	.draining = conn_draining,
 	.tls = conn_tls,
+	.sandbox_path = sandbox_service_path,
 };
 
 const struct superd_host *host_table(void)

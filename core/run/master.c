@@ -29,6 +29,7 @@
 #include "sockact.h"
 #include "watch.h"
 #include "wnote.h"
+#include "helper.h"
 #include "worker.h"
 
 struct gen;
@@ -554,6 +555,7 @@ static void master_reload(void)
 		goto done;
 	}
 	runconf_start(rc);
+	helper_reload(ms.path);
 	apply_globals(rc->cfg, old ? old->rc->cfg : NULL);
 	if (old) {
 		/* Close removed sockets before forking: new workers must not
@@ -711,6 +713,11 @@ static int master_setup(struct runconf *rc, int daemonize)
 		log_errno(NULL, "cfgwatch_new", errno);
 		return -1;
 	}
+	/* the helper keeps the privileges workers give up (see helper.h);
+	 * forked before anything is bound, so it holds no listener */
+	if ((gc->sandbox || (gc->user && geteuid() == 0)) &&
+	    helper_start(ms.path, rc, ms.loop, daemonize) < 0)
+		return -1;
 	sockact_init();
 	if (runconf_bind(rc, NULL) < 0)
 		return -1;
@@ -781,6 +788,7 @@ free_rc:
 		g->alive = 0;
 		gen_maybe_free(g);
 	}
+	helper_stop();
 	pidfile_remove();
 	cfgwatch_free(ms.watch);
 	if (ms.access)

@@ -120,6 +120,17 @@ void proc_reap(void)
 	}
 }
 
+/* A child reaped elsewhere (the spawn helper) exited (see proc.h). */
+void proc_exited(pid_t pid, int status)
+{
+	struct proc_entry *e = take(pid);
+
+	if (e) {
+		e->cb(pid, status, e->arg);
+		free(e);
+	}
+}
+
 size_t proc_count(void)
 {
 	return nwatched;

@@ -24,6 +24,9 @@ int proc_watch(pid_t pid, proc_exit_cb *cb, void *arg);
 void proc_unwatch(pid_t pid);
 /** Reap every exited child and run its callback (call on SIGCHLD). */
 void proc_reap(void);
+/** pid, watched but reaped by another process (the spawn helper), exited:
+ *  run its callback as proc_reap would. */
+void proc_exited(pid_t pid, int status);
 /** Children watched now. */
 size_t proc_count(void);
 /** Send sig to every watched child. */

@@ -15,6 +15,7 @@
 #include "loader.h"
 #include "log.h"
 #include "runconf.h"
+#include "sandbox.h"
 #include "spawn_spec.h"
 #include "tls.h"
 
@@ -310,6 +311,7 @@ void runconf_free(struct runconf *rc)
 			access_svc_free(svc->access);
 		spawn_service_free(svc);
 		tls_ctx_free(svc->tls);
+		sandbox_service_free(svc);
 		loader_release(svc->lib);
 	}
 	free(rc->svcs);

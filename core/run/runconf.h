@@ -44,6 +44,8 @@ struct superd_service {
 	struct tls_ctx *tls;            /**< `tls:` made into a context, or NULL */
 	uint64_t tls_refused_ms;        /**< last refused-handshake line (worker) */
 	unsigned long tls_refused_unlogged; /**< refused since that line */
+	char **sandbox_read;            /**< host->sandbox_path, NULL-terminated */
+	char **sandbox_write;
 };
 
 /** Does svc run on workers of its own (`isolate: true`)? */

@@ -13,6 +13,8 @@
 
 #include "access.h"
 #include "child.h"
+#include "helper.h"
+#include "sandbox.h"
 #include "conn.h"
 #include "counters.h"
 #include "dgram.h"
@@ -472,6 +474,8 @@ void worker_run(struct runconf *rc, struct loop *parent, unsigned index,
 		_exit(1);
 	}
 	loop_timer_add(wk.loop, REFUSAL_FLUSH_MS, refusals_flush, NULL);
+	helper_connect(wk.loop);
+	sandbox_worker(rc);
 	if (loop_run(wk.loop) < 0)
 		log_errno(NULL, "event loop", errno);
 	_exit(1);

@@ -139,6 +139,10 @@ typedef void superd_child_cb(pid_t pid, int status, void *arg);
 #define SUPERD_SPAWN_SETPGRP 0x2u /**< the child leads a new process group */
 #define SUPERD_SPAWN_AS_USER 0x4u /**< run as the service's user (service_user) */
 
+/* Modes for superd_host.sandbox_path. */
+#define SUPERD_SANDBOX_READ 0x1u  /**< read files, list directories */
+#define SUPERD_SANDBOX_WRITE 0x2u /**< also write, create and remove */
+
 /* Special values for struct superd_spawn.fd[]. */
 #define SUPERD_SPAWN_NULL (-1) /**< /dev/null */
 #define SUPERD_SPAWN_LOG (-2)  /**< fd 2 only: a pipe the host logs line by line */
@@ -389,6 +393,17 @@ struct superd_host {
 	 * client agreed on.  Check the host's abi_minor >= 2 before calling.
 	 */
 	const struct superd_tls *(*tls)(const superd_conn *c);
+	/* --- ABI 1.2: the sandbox --- */
+
+	/**
+	 * From configure: under `global: sandbox` the workers may touch
+	 * only what the configuration names; declare a file or directory
+	 * (and what is beneath it) the service needs at run time, with
+	 * SUPERD_SANDBOX_READ or _WRITE (an upload spool, a log reopened
+	 * after rotation).  Paths written in the service's options are
+	 * readable already.  0, or -1 (ENOMEM).
+	 */
+	int (*sandbox_path)(superd_service *svc, const char *path, unsigned mode);
 };
 
 /**

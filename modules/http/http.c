@@ -140,6 +140,11 @@ static int configure_body_dir(struct http_instance *inst, const superd_opt *opts
 		             errno ? strerror(errno) : "not a directory");
 		return -1;
 	}
+	/* large bodies are spooled there, also in a sandboxed worker */
+	if (h->sandbox_path(inst->svc, inst->body_dir, SUPERD_SANDBOX_WRITE) < 0) {
+		h->opt_error(inst->svc, o, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 

@@ -1,5 +1,9 @@
 #!/usr/bin/env python3
-"""test_sandbox.py - a service's `sandbox:` applied to its children: a CGI
+"""test_sandbox.py - `global: sandbox` in workers: a worker cannot open a
+file outside what the configuration names (Landlock), cannot execute a
+program, and a forbidden system call is refused and logged by name
+(seccomp); programs still run (through the spawn helper).  A service's
+`sandbox:` applied to its children: a CGI
 over its memory or CPU limit dies and the client gets 500/504, fd and
 process limits reach the program, Landlock paths keep an exec program
 away from files outside them (skipped, saying why, where the kernel has
@@ -9,6 +13,7 @@ import ctypes
 import os
 import re
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -90,6 +95,73 @@ services:
         h.check("SECRET" not in out and "denied" in out,
                 "a path outside the list is not: %r" % out)
         s.wait_log(r"peek: pid \d+: cat: .*secret\.txt: Permission denied")
+
+
+PROBE = os.path.join(h.TOP_BUILDDIR, "tests", "unit", ".libs", "tmod_probe.so")
+
+
+def probe(s, *cmds):
+    """Send probe commands on one connection; the answer lines."""
+    c = h.connect("127.0.0.1", s.port(0))
+    c.sendall(("".join(x + "\n" for x in cmds)).encode())
+    got = b""
+    while got.count(b"\n") < len(cmds):
+        part = c.recv(4096)
+        if not part:
+            break
+        got += part
+    c.close()
+    return got.decode().splitlines()
+
+
+PROBE_CONF = """
+global: {workers: 1, sandbox: %s}
+services:
+  probe:
+    module: "%s"
+    listen: "127.0.0.1:{port0}"
+    options: {data: "{tmp}/named.txt"}
+  cat:
+    module: exec
+    listen: "127.0.0.1:{port1}"
+    options: {argv: [/bin/cat]}
+"""
+
+
+@h.test(backends=True)
+def worker_sandbox_layers(backend):
+    ll = landlock_abi()
+    with h.Superd(PROBE_CONF % ("true", PROBE), backend=backend,
+                  files={"named.txt": "yes\n", "secret.txt": "no\n"}) as s:
+        outside = tempfile.mkdtemp(prefix="superd-outside-")
+        h._temp_dirs.append(outside)
+        secret = os.path.join(outside, "secret.txt")
+        with open(secret, "w") as f:
+            f.write("no\n")
+        named = s.path("named.txt")
+        got = probe(s, "open " + named, "open " + secret, "create " + outside + "/new",
+                    "exec", "unshare")
+        h.eq(got[0], "ok", "a path the configuration names")
+        if ll:
+            h.eq(got[1:3], ["err 13", "err 13"], "outside the configuration (Landlock)")
+        else:
+            print("landlock part skipped: this kernel has no Landlock")
+        h.check(got[3] in ("err 1", "err 13"), "exec refused: %r" % got[3])
+        h.eq(got[4], "err 1", "unshare refused")
+        s.wait_log(r"seccomp: denied unshare \(\d+\)")
+        if got[3] == "err 1":
+            s.wait_log(r"seccomp: denied execve \(\d+\)")
+        # programs still run: the spawn helper starts them
+        h.eq(h.tcp_exchange("127.0.0.1", s.port(1), b"through"), b"through")
+
+
+@h.test()
+def worker_sandbox_off():
+    with h.Superd(PROBE_CONF % ("false", PROBE),
+                  files={"named.txt": "yes\n", "secret.txt": "no\n"}) as s:
+        got = probe(s, "open " + s.path("secret.txt"), "unshare")
+        h.eq(got, ["ok", "ok"], "without the sandbox the worker can")
+        h.eq(h.tcp_exchange("127.0.0.1", s.port(1), b"through"), b"through")
 
 
 @h.test()

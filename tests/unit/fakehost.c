@@ -19,6 +19,7 @@
 #include "diag.h"
 #include "fakehost.h"
 #include "options.h"
+#include "sandbox.h"
 #include "spawn_spec.h"
 
 /* A timer, watch or child watch, kept in singly linked lists. */
@@ -628,6 +629,7 @@ static const struct superd_host host_table = {
 	.service_protocols = spawn_service_protocols,
 	.draining = fake_draining,
 	.tls = fake_conn_tls,
+	.sandbox_path = sandbox_service_path,
 };
 
 const struct superd_host *fake_host(void)
@@ -713,6 +715,7 @@ void fake_service_free(struct superd_service *svc)
 		conftree_free(priv->trees[i]);
 	free(priv);
 	spawn_service_free(svc);
+	sandbox_service_free(svc);
 	free((char *)svc->name);
 	free(svc);
 }

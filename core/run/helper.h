@@ -1,0 +1,69 @@
+/*
+ * helper.h - the spawn helper: a small process the master forks before
+ * it drops privileges, which starts programs for the workers.
+ *
+ * Workers stay unprivileged and (with `sandbox`) cannot execute anything;
+ * the helper keeps the master's privileges and the configuration it loaded
+ * itself.  A worker sends a request (service name, program, argv, envp,
+ * directory, flags) with the child's descriptors over a UNIX socket
+ * (SCM_RIGHTS); the helper checks it against its configuration (the
+ * service must exist, and SUPERD_SPAWN_AS_USER needs a user configured
+ * for that service), starts the child with the service's user and
+ * `sandbox:` limits (the global user otherwise), and returns the pid.
+ * When the child exits, the worker gets its wait status back.  A refused
+ * request is logged and fails with EPERM.  OpenSSH's privsep monitor
+ * works the same way.
+ */
+#ifndef SUPERD_HELPER_H
+#define SUPERD_HELPER_H
+
+#include <sys/types.h>
+
+#include "child.h"
+#include "loop.h"
+#include "runconf.h"
+
+/**
+ * In the master, before binding: fork the helper for the configuration
+ * at path (already loaded as rc); daemonize: it detaches from the
+ * terminal as `superd -d` does.  0, or -1 (logged).
+ */
+int helper_start(const char *path, struct runconf *rc, struct loop *parent,
+                 int daemonize);
+/**
+ * In the master, before it exits: close the helper's socket and wait
+ * (at most a second) until the helper has gone, so nothing outlives the
+ * master.
+ */
+void helper_stop(void);
+/**
+ * helper_start's fork: sv[0] goes to the helper, sv[1] stays; the helper
+ * holds dead[1] until it exits.  0 or -1.
+ */
+int helper_start_fork(int sv[2], int dead[2], struct runconf *rc,
+                      struct loop *parent, int daemonize);
+/** In the master, after a reload succeeded: the helper loads path too. */
+void helper_reload(const char *path);
+/** Whether this process has a helper (master: started; worker: connected). */
+int helper_active(void);
+
+/**
+ * In a new worker: connect to the helper (a socketpair of its own, one end
+ * sent to the helper), and follow exits in l.  No-op without a helper.
+ * 0, or -1 (logged).
+ */
+int helper_connect(struct loop *l);
+
+/**
+ * In a worker: have the helper start spec for service svc_name.  Waits
+ * for the answer (as a local spawn waits for execve).  The pid, or -1 with
+ * errno (the child's execve error, EPERM when refused).  The exit comes
+ * later through proc_exited().
+ */
+pid_t helper_spawn(const char *svc_name, const struct child_spec *spec,
+                   int as_user);
+
+/** In a worker: signal a child the helper started (its group if group). */
+int helper_signal(pid_t pid, int sig, int group);
+
+#endif

@@ -1,0 +1,96 @@
+/*
+ * tmod_probe.c - a test module that tries, in the worker, what the
+ * sandbox forbids: one command per line, one answer line each.
+ *
+ *   open PATH     open(PATH, O_RDONLY)
+ *   create PATH   open(PATH, O_WRONLY | O_CREAT)
+ *   exec          execve("/bin/true")
+ *   unshare       unshare(0) (harmless, but on the seccomp deny list)
+ *
+ * Answers: "ok", or "err ERRNO".
+ */
+#define _GNU_SOURCE 1
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "superd/module.h"
+
+/* The instance is the host table itself (no state of its own). */
+static int probe_configure(const struct superd_host *h, superd_service *svc,
+                           const superd_opt *options, void **instance)
+{
+	*instance = (void *)h;
+	return 0;
+}
+
+/* Run one command; its errno, or 0. */
+static int probe_run(const char *cmd)
+{
+	char *argv[] = { "true", NULL }, *envp[] = { NULL };
+	int fd;
+
+	if (strncmp(cmd, "open ", 5) == 0)
+		fd = open(cmd + 5, O_RDONLY | O_CLOEXEC);
+	else if (strncmp(cmd, "create ", 7) == 0)
+		fd = open(cmd + 7, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	else if (strcmp(cmd, "exec") == 0)
+		return execve("/bin/true", argv, envp) < 0 ? errno : 0;
+	else if (strcmp(cmd, "unshare") == 0)
+		return unshare(0) < 0 ? errno : 0;
+	else
+		return EINVAL;
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+/* Each complete line is a command; answer each. */
+static size_t probe_data(superd_conn *c, void *instance, void *state,
+                         const unsigned char *data, size_t len)
+{
+	const struct superd_host *host = instance;
+	size_t used = 0;
+
+	for (;;) {
+		const unsigned char *nl = memchr(data + used, '\n', len - used);
+		char cmd[512], out[32];
+		size_t n;
+		int err;
+
+		if (!nl)
+			return len - used < sizeof(cmd) ? used : SUPERD_DATA_ABORT;
+		n = (size_t)(nl - (data + used));
+		if (n >= sizeof(cmd))
+			return SUPERD_DATA_ABORT;
+		memcpy(cmd, data + used, n);
+		cmd[n] = '\0';
+		err = probe_run(cmd);
+		if (err)
+			snprintf(out, sizeof(out), "err %d\n", err);
+		else
+			snprintf(out, sizeof(out), "ok\n");
+		host->write(c, out, strlen(out));
+		used += n + 1;
+	}
+}
+
+/* Nothing to set up per connection. */
+static int probe_open(superd_conn *c, void *instance, void *state)
+{
+	return 0;
+}
+
+const struct superd_module superd_module = {
+	SUPERD_MODULE_HEADER,
+	.name = "probe",
+	.version = "1",
+	.protocols = SUPERD_PROTO_TCP,
+	.configure = probe_configure,
+	.on_open = probe_open,
+	.on_data = probe_data,
+};
