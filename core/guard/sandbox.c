@@ -208,6 +208,6 @@ void sandbox_worker(const struct runconf *rc)
 		        "workers have no system call filter");
 		return;
 	}
-	if (syscalls_restrict(fcntl(log_raw_fd(), F_DUPFD_CLOEXEC, 0)) < 0)
+	if (syscalls_restrict(log_raw_fd()) < 0)
 		log_errno(NULL, "sandbox: seccomp", errno);
 }

@@ -89,18 +89,23 @@ int log_reopen(void)
 	fd = log_file_open(log_state.path);
 	if (fd < 0)
 		return -1;
-	close(log_state.fd);
-	log_state.fd = fd;
+	/* keep the descriptor's number: a signal handler may hold it */
+	if (dup3(fd, log_state.fd, O_CLOEXEC) < 0) {
+		close(log_state.fd);
+		log_state.fd = fd;
+		return 0;
+	}
+	close(fd);
 	return 0;
 }
 
-/* Back to stderr; the level is kept. */
 /* The fd lines go to: the log file, else stderr (see log.h). */
 int log_raw_fd(void)
 {
 	return log_state.fd >= 0 ? log_state.fd : 2;
 }
 
+/* Back to stderr; the level is kept. */
 void log_close(void)
 {
 	if (log_state.target == LOG_TO_SYSLOG)

@@ -42,7 +42,7 @@ int log_reopen(void);
 /** Close the target and go back to stderr (the level is kept). */
 void log_close(void);
 /** The descriptor log lines are written to (the file, else stderr), for
- *  a signal handler's fixed message (dup it: a reopen replaces it). */
+ *  a signal handler's fixed message; log_reopen keeps its number. */
 int log_raw_fd(void);
 void log_set_level(int level);
 int log_get_level(void);

@@ -32,7 +32,7 @@ int helper_start(const char *path, struct runconf *rc, struct loop *parent,
                  int daemonize);
 /**
  * In the master, before it exits: close the helper's socket and wait
- * (at most a second) until the helper has gone, so nothing outlives the
+ * (at most 5 s) until the helper has gone, so nothing outlives the
  * master.
  */
 void helper_stop(void);

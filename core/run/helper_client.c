@@ -70,7 +70,7 @@ void helper_stop(void)
 	hc.ctl = -1;
 	if (hc.dead < 0)
 		return;
-	while (poll(&p, 1, 1000) < 0 && errno == EINTR)
+	while (poll(&p, 1, 5000) < 0 && errno == EINTR)
 		;
 	if (p.revents && read(hc.dead, &c, 1) < 0)
 		log_errno(NULL, "spawn helper", errno);

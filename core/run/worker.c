@@ -454,6 +454,7 @@ void worker_run(struct runconf *rc, struct loop *parent, unsigned index,
 		_exit(1);
 	}
 	host_set_loop(wk.loop);
+	helper_connect(wk.loop);
 	proxy_wait_on_refused(maybe_exit);
 	if (conn_init(wk.loop, maybe_exit) < 0) {
 		log_errno(NULL, "malloc", errno);
@@ -474,7 +475,6 @@ void worker_run(struct runconf *rc, struct loop *parent, unsigned index,
 		_exit(1);
 	}
 	loop_timer_add(wk.loop, REFUSAL_FLUSH_MS, refusals_flush, NULL);
-	helper_connect(wk.loop);
 	sandbox_worker(rc);
 	if (loop_run(wk.loop) < 0)
 		log_errno(NULL, "event loop", errno);
