@@ -208,6 +208,22 @@ def _port_is_free(port, protos):
             s.close()
 
 
+def _holds_socket(pid, inodes):
+    """Does process pid have one of the socket inodes open?"""
+    try:
+        fds = os.listdir("/proc/%d/fd" % pid)
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            target = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if target.startswith("socket:[") and int(target[8:-1]) in inodes:
+            return True
+    return False
+
+
 def free_port(proto="both"):
     """An unused port for proto ("tcp", "udp" or "both"), free on every
     loopback and wildcard address, never handed out twice by this process.
@@ -751,8 +767,8 @@ class Superd:
                 raise StartError("superd exited with %d during start-up; log:\n%s"
                                  % (self.proc.returncode, self.log_tail()))
             host, port = pending[0]
-            if self._accepts(host, port) or (self._wait_any_family and
-                                             self._accepts("::1", port)):
+            if self._ours(port) and (self._accepts(host, port) or (
+                    self._wait_any_family and self._accepts("::1", port))):
                 self.probes += 1
                 pending.pop(0)
                 continue
@@ -761,6 +777,18 @@ class Superd:
                                  % (host, port, self.start_timeout, self.log_tail()))
             time.sleep(0.02)
         return self
+
+    def _ours(self, port):
+        """Is a socket listening on port held by this superd (the master or
+        a worker)?  Another test's server that took the same port between
+        pick and bind must not pass for this one's."""
+        inodes = listen_inodes(port)
+        if not inodes:
+            return False
+        for pid in [self.pid] + children_of(self.pid):
+            if _holds_socket(pid, inodes):
+                return True
+        return False
 
     @staticmethod
     def _accepts(host, port):
