@@ -314,5 +314,34 @@ services:
         h.check("0" not in out[2].split(), "no root group left: %r" % out[2])
 
 
+@h.test()
+def exec_user_with_global_user():
+    """global: user drops the workers; an exec service's own user still
+    works: the spawn helper (which kept root) starts the program."""
+    if not h.is_root():
+        h.skip("needs root (the test suite runs as root in CI)")
+    nobody, daemon = pwd.getpwnam("nobody"), pwd.getpwnam("daemon")
+    with h.Superd("""
+global: {user: nobody, workers: 1}
+services:
+  who:
+    module: exec
+    listen: "127.0.0.1:{port0}"
+    options: {argv: [/bin/sh, -c, "id -u"], user: daemon}
+  plain:
+    module: exec
+    listen: "127.0.0.1:{port1}"
+    options: {argv: [/bin/sh, -c, "id -u"]}
+""") as s:
+        h.eq(h.tcp_exchange("127.0.0.1", s.port(0)).decode().strip(),
+             str(daemon.pw_uid), "the service's own user")
+        h.eq(h.tcp_exchange("127.0.0.1", s.port(1)).decode().strip(),
+             str(nobody.pw_uid), "the global user otherwise")
+        w = s.workers()[0]
+        with open("/proc/%d/status" % w) as f:
+            uid = [l for l in f if l.startswith("Uid:")][0].split()[1]
+        h.eq(uid, str(nobody.pw_uid), "the worker itself runs as the global user")
+
+
 if __name__ == "__main__":
     h.main(timeout=300)
