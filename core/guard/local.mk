@@ -42,3 +42,7 @@ check_LTLIBRARIES += tests/unit/tmod_probe.la
 tests_unit_tmod_probe_la_SOURCES = tests/unit/tmod_probe.c
 tests_unit_tmod_probe_la_CPPFLAGS = $(module_cppflags)
 tests_unit_tmod_probe_la_LDFLAGS = $(tmod_ldflags)
+
+# The shipped systemd unit's hardening, rated by systemd-analyze.
+TESTS += tests/integration/test_unit_hardening.py
+EXTRA_DIST += tests/integration/test_unit_hardening.py
