@@ -18,7 +18,7 @@ grep -Eq '^[[:space:]]*root:[[:space:]]*/[^[:space:]]*/site([[:space:]]|$)' "$co
 	fail "$conf differs from etc/superd.yaml beyond root:"
 
 # The unit: every @variable@ substituted, the documented commands present.
-grep -q '@' "$unit" && fail "$unit has an unsubstituted @variable@"
+grep -qE '@[A-Za-z_]+@' "$unit" && fail "$unit has an unsubstituted @variable@"
 grep -Eq '^Type=notify$' "$unit" || fail "$unit: not Type=notify"
 grep -Eq '^ExecStart=/[^ ]*/superd -f /[^ ]*/superd/superd\.yaml$' "$unit" ||
 	fail "$unit: ExecStart is not 'superd -f .../superd/superd.yaml'"
