@@ -21,9 +21,10 @@ W=$(mktemp -d /tmp/superd-tlsbench-XXXXXX)
 chmod 755 "$W"
 PIDS=""
 cleanup() {
-	for p in $PIDS; do kill -TERM -- "-$p" 2>/dev/null; done
+	# (dash's kill takes no "--": a negative number is the group)
+	for p in $PIDS; do kill -TERM "-$p" 2>/dev/null; done
 	sleep 0.3
-	for p in $PIDS; do kill -KILL -- "-$p" 2>/dev/null; done
+	for p in $PIDS; do kill -KILL "-$p" 2>/dev/null; done
 	rm -rf "$W"
 }
 trap cleanup EXIT INT TERM
