@@ -135,6 +135,20 @@ void access_dgram_count(struct access_svc *a, enum access_verdict v,
  */
 void access_dgram_summary(struct access_svc *a, uint64_t now_ms, int force);
 
+/**
+ * A named counting semaphore of the service (at most SVC_SEMS names of up
+ * to 31 bytes per service), exact across every worker: take one unit if
+ * fewer than limit are held.  1: taken, 0: limit reached, -1 + errno
+ * (EINVAL: bad name, ENOSPC: too many names).  Units a process still
+ * holds when it dies are given back with its ledger (access_reap).
+ */
+int access_sem_acquire(struct access_svc *a, const char *name,
+                       unsigned long limit);
+/** Give back one unit this process took; a unit it does not hold: ignored. */
+void access_sem_release(struct access_svc *a, const char *name);
+/** Units of the semaphore held now by every process (tests, status). */
+unsigned long access_sem_count(const struct access_svc *a, const char *name);
+
 /** Open connections now, whole server / one service (tests, status). */
 unsigned long access_count_global(const struct access_shared *sh);
 unsigned long access_count_service(const struct access_svc *a);

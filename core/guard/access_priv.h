@@ -25,6 +25,8 @@
 #define DGRAM_SUMMARY_MS 60000 /* one UDP summary line per service this often */
 #define LEDGERS 256           /* processes admitting at once (workers) */
 #define LEDGER_SRC_PAGE 2048u /* src entries per 4 KiB page (src_pages bit) */
+#define SVC_SEMS 4            /* named semaphores per service (access_sem.c) */
+#define SEM_NAME_MAX 32
 _Static_assert(SOURCE_ENTRIES / LEDGER_SRC_PAGE <= 32, "src_pages has 32 bits");
 
 #define COUNT_MASK 0xffffffffull
@@ -55,6 +57,8 @@ struct svc_slot {
 	_Atomic uint64_t tat_us; /**< GCRA state of `rate` */
 	struct refusal_log log[NVERDICTS];
 	struct dgram_stats udp;  /**< for the once-a-minute UDP summary */
+	char sem_name[SVC_SEMS][SEM_NAME_MAX]; /**< "": unused (under slots_lock) */
+	_Atomic uint64_t sem_held[SVC_SEMS];   /**< units held, all processes */
 };
 
 /**
@@ -78,6 +82,8 @@ struct ledger {
 	int32_t svc[ACCESS_MAX_SERVICES];         /**< connections per slot */
 	uint32_t src_pages;                       /**< pages of src ever written */
 	uint16_t src[SOURCE_ENTRIES];             /**< pins per source entry */
+	uint32_t sem_used;                        /**< sem was ever written */
+	int32_t sem[ACCESS_MAX_SERVICES][SVC_SEMS]; /**< semaphore units held */
 };
 
 /**
@@ -198,5 +204,9 @@ static inline void spin_unlock(_Atomic int *l)
 
 /* This process's ledger (claimed on first use; NULL when none is free). */
 struct ledger *access_ledger_mine(struct access_shared *sh);
+/* Give back the semaphore units of a dead process's ledger (access_sem.c). */
+void access_sem_settle(struct access_shared *sh, struct ledger *lg);
+/* No semaphore unit of the slot is held (it may be given to another name). */
+int access_sem_idle(struct svc_slot *s);
 
 #endif

@@ -94,6 +94,7 @@ static void ledger_settle(struct access_shared *sh, size_t n)
 	}
 	lg->src_pages = 0;
 	memset(lg->svc, 0, sizeof(lg->svc));
+	access_sem_settle(sh, lg);
 	atomic_store(&sh->ledger_owner[n], 0);
 }
 
@@ -212,7 +213,8 @@ static struct svc_slot *slot_bind(struct access_shared *sh, const char *name)
 		s = &sh->slots[i];
 		if (sh->slot_hash[i] == h && strncmp(s->name, name, ACCESS_NAME_MAX - 1) == 0)
 			return s;
-		if (!unused && s->refs == 0 && atomic_load(&s->conns) == 0)
+		if (!unused && s->refs == 0 && atomic_load(&s->conns) == 0 &&
+		    access_sem_idle(s))
 			unused = s;
 	}
 	if (!spare)
@@ -222,6 +224,7 @@ static struct svc_slot *slot_bind(struct access_shared *sh, const char *name)
 	memset(spare->log, 0, sizeof(spare->log));
 	counters_clear_slot(sh, (unsigned)(spare - sh->slots));
 	atomic_store(&spare->tat_us, 0);
+	memset(spare->sem_name, 0, sizeof(spare->sem_name));
 	spare->refs = 0;
 	snprintf(spare->name, sizeof(spare->name), "%s", name);
 	sh->slot_hash[spare - sh->slots] = h;

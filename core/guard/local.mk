@@ -2,6 +2,7 @@
 # reflection guard) and privileges (dropping root, RLIMIT_NOFILE), with
 # their unit and integration tests.
 libsuperdcore_la_SOURCES += core/guard/access.c core/guard/access_dgram.c core/guard/access_shared.c \
+	core/guard/access_sem.c \
 	core/guard/access_priv.h core/guard/access.h core/guard/privs.c \
 	core/guard/counters.c core/guard/counters_report.c core/guard/counters.h \
 	core/guard/counters_priv.h \

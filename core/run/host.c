@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "access.h"
 #include "child.h"
 #include "conn.h"
 #include "counters.h"
@@ -239,6 +240,24 @@ static int host_stopping(const superd_service *svc)
 	return svc && svc->access && counters_stopping(svc->access);
 }
 
+/* ABI 1.2: take a unit of the service's named semaphore (all workers). */
+static int host_sem_acquire(superd_service *svc, const char *name,
+                            unsigned long limit)
+{
+	if (!svc || !svc->access) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return access_sem_acquire(svc->access, name, limit);
+}
+
+/* ABI 1.2: give back a unit this process took. */
+static void host_sem_release(superd_service *svc, const char *name)
+{
+	if (svc && svc->access)
+		access_sem_release(svc->access, name);
+}
+
 static const struct superd_host host = {
 	.size = sizeof(struct superd_host),
 	.abi_major = SUPERD_ABI_MAJOR,
@@ -288,6 +307,8 @@ static const struct superd_host host = {
 	.draining = conn_draining,
 	.tls = conn_tls,
 	.sandbox_path = sandbox_service_path,
+	.sem_acquire = host_sem_acquire,
+	.sem_release = host_sem_release,
 };
 
 const struct superd_host *host_table(void)

@@ -404,6 +404,21 @@ struct superd_host {
 	 * readable already.  0, or -1 (ENOMEM).
 	 */
 	int (*sandbox_path)(superd_service *svc, const char *path, unsigned mode);
+
+	/* --- ABI 1.2: shared semaphores --- */
+
+	/**
+	 * Take one unit of the service's counting semaphore called name (1 to
+	 * 31 bytes; at most 4 names per service) if fewer than limit units
+	 * are held, counted across all of the service's workers.  1: taken,
+	 * 0: limit reached, -1 + errno (EINVAL: bad name; ENOSPC: too many
+	 * names; ENOSYS: no shared state, as under -t).  Units a worker
+	 * still holds when it dies are given back.
+	 */
+	int (*sem_acquire)(superd_service *svc, const char *name,
+	                   unsigned long limit);
+	/** Give back one unit taken by this process (others: ignored). */
+	void (*sem_release)(superd_service *svc, const char *name);
 };
 
 /**

@@ -8,7 +8,10 @@
  * output pipe is non-blocking and watched.  The script starts only once
  * its whole request body has arrived (http.c spools it, spool.c): its
  * stdin is that file, and CONTENT_LENGTH is exact (RFC 3875 §4.1.2).  At
- * most cgi_max scripts run at once in a worker; past that, 503.
+ * most cgi_max scripts run at once in the service, across all of its
+ * workers (host->sem_acquire "cgi"); past that, 503.  A job holds its unit
+ * from the start until the script is reaped (or the job is freed without
+ * one), and gives it back exactly once.
  *
  * cgi_timeout counts from the spawn: at expiry the process group gets
  * SIGTERM (SIGKILL 2 s later: host->spawn_stop), and the client a 504,
@@ -48,7 +51,7 @@ struct cgi_job {
 	struct hbuf env;          /* NUL-separated, until the spawn */
 	pid_t pid;                /* 0 before the spawn */
 	int exited;
-	int counted;              /* counted in inst->cgi_running */
+	int held;                 /* holds a unit of the "cgi" semaphore */
 	int out_fd;
 	superd_watch *out_w;
 	superd_timer *timeout;
@@ -129,6 +132,14 @@ static void job_close_io(struct cgi_job *job)
 	hbuf_free(&job->hdr);
 }
 
+/* Give back the job's unit of cgi_max, once (the script ended or never ran). */
+static void job_unit_release(struct cgi_job *job)
+{
+	if (job->held)
+		job->inst->host->sem_release(job->inst->svc, "cgi");
+	job->held = 0;
+}
+
 /* Free the job once nothing refers to it any more. */
 static void job_maybe_free(struct cgi_job *job)
 {
@@ -141,6 +152,7 @@ static void job_maybe_free(struct cgi_job *job)
 	if (job->timeout && job->pid > 0 && kill(-job->pid, 0) == 0)
 		return;
 	job_close_io(job);
+	job_unit_release(job);
 	if (job->timeout)
 		h->timer_cancel(job->timeout);
 	http_reqinfo_free(&job->ri);
@@ -365,9 +377,7 @@ static void child_exited(pid_t pid, int status, void *arg)
 	const struct superd_host *h = job->inst->host;
 
 	job->exited = 1;
-	if (job->counted)
-		job->inst->cgi_running--;
-	job->counted = 0;
+	job_unit_release(job);
 	if (WIFEXITED(status) && WEXITSTATUS(status))
 		h->log(job->inst->svc, SUPERD_LOG_INFO, "cgi %s: exit %d",
 		       job->script, WEXITSTATUS(status));
@@ -480,8 +490,6 @@ static int job_spawn(struct cgi_job *job)
 		rc = spawn_status(job, rc);
 		goto out_close;
 	}
-	job->counted = 1;
-	job->inst->cgi_running++;
 	job->out_fd = out[0];
 	out[0] = -1;
 	set_nonblock(job->out_fd);
@@ -501,15 +509,26 @@ out_close:
 	return rc;
 }
 
-/* cgi_max scripts run in this worker already: 503 (logged). */
-static int cgi_over_max(struct http_instance *inst, const char *script,
-                        size_t n)
+/* Take the job's unit of cgi_max (all workers); -1: 503 (logged). */
+static int job_unit_take(struct cgi_job *job)
 {
-	if (!inst->cgi_max || inst->cgi_running < inst->cgi_max)
+	struct http_instance *inst = job->inst;
+	int r;
+
+	if (!inst->cgi_max)
 		return 0;
-	inst->host->log(inst->svc, SUPERD_LOG_WARN, "cgi %.*s: cgi_max (%u) "
-	                "programs running: 503", (int)n, script, inst->cgi_max);
-	return 1;
+	r = inst->host->sem_acquire(inst->svc, "cgi", inst->cgi_max);
+	if (r > 0) {
+		job->held = 1;
+		return 0;
+	}
+	if (r == 0)
+		inst->host->log(inst->svc, SUPERD_LOG_WARN, "cgi %s: cgi_max (%u) "
+		                "programs running: 503", job->script, inst->cgi_max);
+	else
+		inst->host->log(inst->svc, SUPERD_LOG_WARN, "cgi %s: cgi_max: %s",
+		                job->script, strerror(errno));
+	return -1;
 }
 
 /* Start the CGI for a request (see http.h). */
@@ -520,8 +539,6 @@ int cgi_start(struct http_conn *st, const struct cgi_request *cr)
 	struct cgi_job *job;
 	int rc = 503;
 
-	if (cgi_over_max(inst, cr->script_name, cr->script_name_len))
-		return 503;
 	job = calloc(1, sizeof(*job));
 	if (!job)
 		return 503;
@@ -537,6 +554,8 @@ int cgi_start(struct http_conn *st, const struct cgi_request *cr)
 		job->exec_path = NULL;
 		goto fail;
 	}
+	if (job_unit_take(job) < 0)
+		goto fail;
 	cgi_env_build(&job->env, inst, h->peer(st->c), cr);
 	cgi_env_tls(&job->env, h->tls(st->c));
 	if (job->env.oom)

@@ -99,8 +99,7 @@ struct http_instance {
 	unsigned max_keepalive_requests; /**< per connection; 0: unlimited */
 	unsigned body_ms;       /**< idle time allowed while a body arrives */
 	char *body_dir;         /**< where large CGI bodies are spooled */
-	unsigned cgi_max;       /**< CGI programs at once (this worker); 0: no cap */
-	unsigned cgi_running;   /**< CGI programs running now (this worker) */
+	unsigned cgi_max;       /**< CGI programs at once (service); 0: no cap */
 	unsigned send_ms;       /**< longest stall of a client reading output */
 	struct http_limits limits;
 	struct mime_table mime;

@@ -4,7 +4,8 @@ http module, over loopback on every event backend: request bodies are
 limited (1 MiB by default), spooled to an unlinked file in body_temp_dir
 past 64 KiB, and bounded by body_timeout even without the service's
 `timeout`; a CGI program starts only once its body is complete, and at
-most cgi_max run at once (503 past it); cgi_timeout kills what a script
+most cgi_max run at once in the service, across its workers (503 past
+it); cgi_timeout kills what a script
 left in its process group after it exited; the CGI header limit holds for
 one big read; HEAD to an NPH script sends no body; bad chunk framing is a
 400 even when the body is not used; a UNIX socket in the root is 403; a
@@ -45,6 +46,12 @@ FILES = {
                     '"$(head -c 40000 /dev/zero | tr "\\0" a)"\n'),
     "nph-head.cgi": ("exec", SH + 'printf "HTTP/1.1 200 OK\\r\\nContent-Type: text/plain\\r\\n'
                      '\\r\\nnph-body-bytes"\n'),
+    # leaves run.PID while it runs, until a file appears (bounded)
+    "slow.cgi": ("exec", SH + 'touch "$DOCUMENT_ROOT/../run.$$"\n'
+                 'i=0; while [ ! -e "$DOCUMENT_ROOT/../release" ] && [ $i -lt 200 ]; do '
+                 'sleep 0.05; i=$((i+1)); done\n'
+                 'rm -f "$DOCUMENT_ROOT/../run.$$"\n'
+                 'printf "Content-Type: text/plain\\n\\nslow"\n'),
     "plain.txt": "static",
     "digits.txt": "0123456789abcdefghij",
 }
@@ -145,6 +152,42 @@ def cgi_max_gives_503(backend):
         def second_runs():
             return w.get("/hold.cgi").status == 200
         h.wait_until(second_runs, what="a CGI runs again under cgi_max")
+
+
+@h.test(backends=True)
+def cgi_max_across_workers(backend):
+    # two workers, cgi_max 2: with two scripts running, every further
+    # request gets 503, whichever worker accepts it (counted per worker,
+    # one of them would start a third)
+    with hk.Web(backend, FILES, options={"cgi_max": 2},
+                global_={"workers": 2}) as w:
+        def running():
+            return len([f for f in os.listdir(w.base) if f.startswith("run.")])
+        held = []
+        for _ in range(2):
+            c = w.conn(timeout=15)
+            c.send(hk.request("GET", "/slow.cgi"))
+            held.append(c)
+        h.wait_until(lambda: running() == 2, what="two slow.cgi running")
+        for i in range(10):
+            h.eq(w.get("/slow.cgi").status, 503, "request %d past cgi_max" % i)
+        h.eq(running(), 2, "never more than cgi_max scripts")
+        w.superd.wait_log(r"slow\.cgi: cgi_max \(2\) programs running: 503")
+        open(os.path.join(w.base, "release"), "w").close()
+        for c in held:
+            h.eq(c.response().body, b"slow")
+            c.close()
+        h.wait_until(lambda: running() == 0, what="slow.cgi ended")
+
+        def both_run():
+            a, b = w.conn(timeout=15), w.conn(timeout=15)
+            a.send(hk.request("GET", "/slow.cgi"))
+            b.send(hk.request("GET", "/slow.cgi"))
+            ok = (a.response().status, b.response().status) == (200, 200)
+            a.close()
+            b.close()
+            return ok
+        h.wait_until(both_run, what="units given back once the scripts ended")
 
 
 @h.test(backends=True)

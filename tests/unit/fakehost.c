@@ -584,6 +584,51 @@ void fake_set_draining(int on)
 	draining_now = on;
 }
 
+/* host->sem_*: one process, so a plain count per name (at most 4). */
+static struct {
+	char name[32];
+	unsigned long held;
+} fake_sems[4];
+
+/* The index of semaphore name, claimed on first use; -1 when full. */
+static int fake_sem_find(const char *name)
+{
+	for (int i = 0; i < 4; i++) {
+		if (!fake_sems[i].name[0])
+			snprintf(fake_sems[i].name, sizeof(fake_sems[i].name), "%s", name);
+		if (strcmp(fake_sems[i].name, name) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* host->sem_acquire: 1 taken, 0 at the limit. */
+static int fake_sem_acquire(superd_service *svc, const char *name,
+                            unsigned long limit)
+{
+	int i = fake_sem_find(name);
+
+	(void)svc;
+	if (i < 0) {
+		errno = ENOSPC;
+		return -1;
+	}
+	if (fake_sems[i].held >= limit)
+		return 0;
+	fake_sems[i].held++;
+	return 1;
+}
+
+/* host->sem_release: one unit back. */
+static void fake_sem_release(superd_service *svc, const char *name)
+{
+	int i = fake_sem_find(name);
+
+	(void)svc;
+	if (i >= 0 && fake_sems[i].held)
+		fake_sems[i].held--;
+}
+
 static const struct superd_host host_table = {
 	.size = sizeof(struct superd_host),
 	.abi_major = SUPERD_ABI_MAJOR,
@@ -630,6 +675,8 @@ static const struct superd_host host_table = {
 	.draining = fake_draining,
 	.tls = fake_conn_tls,
 	.sandbox_path = sandbox_service_path,
+	.sem_acquire = fake_sem_acquire,
+	.sem_release = fake_sem_release,
 };
 
 const struct superd_host *fake_host(void)

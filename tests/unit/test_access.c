@@ -734,6 +734,64 @@ START_TEST(too_many_services)
 }
 END_TEST
 
+/* A child takes n units of the semaphore and dies holding them. */
+static pid_t crash_holding_sem(struct access_svc *a, const char *name, int n)
+{
+	int status, i;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		access_sem_release(a, name); /* holds none: must change nothing */
+		for (i = 0; i < n; i++)
+			if (access_sem_acquire(a, name, 3) != 1)
+				_exit(1);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return pid;
+}
+
+START_TEST(semaphore_exact_and_dead_units_come_back)
+{
+	struct access_shared *sh = access_shared_new(0);
+	struct test_svc t, t2;
+	struct access_svc *a = access_svc_new(sh, svc_conf(&t, "cgisvc", NULL, NULL));
+	struct access_svc *b = access_svc_new(sh, svc_conf(&t2, "other", NULL, NULL));
+	pid_t pid;
+
+	ck_assert_int_eq(access_sem_acquire(a, "cgi", 3), 1);
+	ck_assert_int_eq(access_sem_acquire(b, "cgi", 3), 1); /* its own */
+	pid = crash_holding_sem(a, "cgi", 2);
+	ck_assert_uint_eq(access_sem_count(a, "cgi"), 3);
+	ck_assert_int_eq(access_sem_acquire(a, "cgi", 3), 0); /* exact */
+	ck_assert_int_eq(access_sem_acquire(a, "cgi", 4), 1);
+	access_sem_release(a, "cgi");
+	access_reap(sh, pid);                 /* the dead child's two units */
+	ck_assert_uint_eq(access_sem_count(a, "cgi"), 1);
+	ck_assert_uint_eq(access_sem_count(b, "cgi"), 1);
+	ck_assert_int_eq(access_sem_acquire(a, "cgi", 3), 1);
+	access_sem_release(a, "cgi");
+	access_sem_release(a, "cgi");
+	access_sem_release(a, "cgi");         /* one too many: ignored */
+	ck_assert_uint_eq(access_sem_count(a, "cgi"), 0);
+	/* Names: 1 to 31 bytes, at most SVC_SEMS per service. */
+	errno = 0;
+	ck_assert_int_eq(access_sem_acquire(a, "", 1), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(access_sem_acquire(a, "0123456789abcdef0123456789abcdef", 1), -1);
+	ck_assert_int_eq(access_sem_acquire(a, "s2", 1), 1);
+	ck_assert_int_eq(access_sem_acquire(a, "s3", 1), 1);
+	ck_assert_int_eq(access_sem_acquire(a, "s4", 1), 1);
+	ck_assert_int_eq(access_sem_acquire(a, "s5", 1), -1);
+	ck_assert_int_eq(errno, ENOSPC);
+	access_svc_free(a);
+	access_svc_free(b);
+	access_shared_free(sh);
+}
+END_TEST
+
 static Suite *access_suite(void)
 {
 	Suite *s = suite_create("access");
@@ -749,6 +807,7 @@ static Suite *access_suite(void)
 	tcase_add_test(tc, per_source_table_reuse);
 	tcase_add_test(tc, limits_across_fork);
 	tcase_add_test(tc, dead_process_slots_come_back);
+	tcase_add_test(tc, semaphore_exact_and_dead_units_come_back);
 	tcase_add_test(tc, lock_left_by_dead_process_is_taken_over);
 	tcase_add_test(tc, per_source_concurrent_rekeying);
 	tcase_add_test(tc, rate_sheds_then_recovers);
