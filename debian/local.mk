@@ -10,6 +10,8 @@ EXTRA_DIST += \
 	debian/rules \
 	debian/source/format \
 	debian/superd.docs \
+	debian/superd.dirs \
+	debian/clean \
 	debian/superd.examples \
 	debian/superd.install \
 	debian/superd-dev.examples \

@@ -28,7 +28,20 @@ etc/superd.service: etc/superd.service.in Makefile
 	$(etc_edit) $(srcdir)/etc/superd.service.in >$@.tmp && mv $@.tmp $@
 
 CLEANFILES += etc/installed/superd.yaml etc/superd.service
-EXTRA_DIST += etc/superd.yaml etc/superd.service.in etc/superd.socket
+EXTRA_DIST += etc/superd.yaml etc/superd.service.in etc/superd.socket \
+	etc/superd.logrotate
+
+# The default configuration includes conf.d/*.yaml: the directory is made,
+# empty, so an admin (or superd-convert's output) drops files into it.
+install-data-local: install-superd-confd
+install-superd-confd:
+	$(MKDIR_P) "$(DESTDIR)$(superdconfdir)/conf.d"
+.PHONY: install-superd-confd
+
+# The logrotate file (packages install it as /etc/logrotate.d/superd):
+# rotate, SIGUSR1, and superd writes to the new files.
+TESTS += tests/integration/test_logrotate.py
+EXTRA_DIST += tests/integration/test_logrotate.py
 
 # The installed configuration must name the installed site, and the unit the
 # installed binary and file.

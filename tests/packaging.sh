@@ -3,9 +3,10 @@
 # release tarball, as a distribution would, and check what they hold.
 #
 #   1. `make dist` in BUILDDIR (a configured build tree; default _build/check)
-#   2. .deb: unpack the tarball, `dpkg-buildpackage -us -uc -b` (tests off:
-#      DEB_BUILD_OPTIONS=nocheck, `make check` runs elsewhere in CI), then
-#      lintian, which must report no error, and a look at the contents
+#   2. .deb: unpack the tarball, `dpkg-buildpackage -us -uc -b` with its
+#      tests (debian/rules runs the suite once, on the epoll backend, with
+#      Debian's multiarch libdir), then lintian, which must report no
+#      error, and a look at the contents
 #   3. .rpm: `rpmbuild -ta` on the tarball itself, with --nodeps: rpm is a
 #      guest on Debian, its database is empty, so BuildRequires (gcc,
 #      pkgconfig(yaml-0.1), ...) can never be satisfied from it; the Debian
@@ -43,7 +44,7 @@ cp "$tarball" "$work/deb/superd_$version.orig.tar.gz"
 tar -C "$work/deb" -xzf "$tarball"
 (
 	cd "$work/deb/superd-$version"
-	DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc -b
+	DEB_BUILD_OPTIONS=parallel=2 dpkg-buildpackage -us -uc -b
 ) >"$work/deb.log" 2>&1 || { tail -60 "$work/deb.log"; die "dpkg-buildpackage"; }
 arch=$(dpkg --print-architecture)
 changes=$work/deb/superd_${deb_version}_$arch.changes
@@ -62,6 +63,8 @@ for m in echo discard chargen daytime time http exec; do
 	has_entry "$work/superd.list" "\./usr/lib/[^ ]*/superd/$m\.so$"
 done
 has_entry "$work/superd.list" '\./etc/superd/superd\.yaml$'
+has_entry "$work/superd.list" '\./etc/superd/conf\.d/$'
+has_entry "$work/superd.list" '\./etc/logrotate\.d/superd$'
 has_entry "$work/superd.list" '\./lib/systemd/system/superd\.service$'
 has_entry "$work/superd.list" '\./usr/share/man/man8/superd\.8\.gz$'
 has_entry "$work/superd.list" '\./usr/share/man/man5/superd\.yaml\.5\.gz$'
@@ -71,6 +74,8 @@ has_entry "$work/superd-dev.list" '\./usr/lib/[^ ]*/pkgconfig/superd\.pc$'
 has_entry "$work/superd-dev.list" '\./usr/share/man/man3/superd-module\.3\.gz$'
 dpkg-deb -I "$work/deb/superd_${deb_version}_$arch.deb" conffiles >"$work/conffiles"
 grep -qx /etc/superd/superd.yaml "$work/conffiles" || die "superd.yaml is not a conffile"
+grep -qx /etc/logrotate.d/superd "$work/conffiles" || die "the logrotate file is not a conffile"
+grep -q 'dh_auto_test\|make.*check' "$work/deb.log" || die "the .deb was built without its tests"
 dpkg-deb -I "$work/deb/superd_${deb_version}_$arch.deb" postinst | grep -q 'superd\.service' ||
 	die "postinst does not enable superd.service (dh_installsystemd)"
 # The unit names the packaged paths.
@@ -80,8 +85,11 @@ grep -qx 'ExecStart=/usr/sbin/superd -f /etc/superd/superd.yaml' "$work/superd.s
 	die "the packaged unit does not run /usr/sbin/superd -f /etc/superd/superd.yaml"
 # The packaged configuration names the packaged site.
 dpkg-deb --fsys-tarfile "$work/deb/superd_${deb_version}_$arch.deb" |
-	tar -xO ./etc/superd/superd.yaml | grep -q 'root: /usr/share/superd/site' ||
+	tar -xO ./etc/superd/superd.yaml >"$work/superd.yaml"
+grep -q 'root: /usr/share/superd/site' "$work/superd.yaml" ||
 	die "the packaged superd.yaml does not serve /usr/share/superd/site"
+grep -q 'include: \["conf\.d/\*\.yaml"\]' "$work/superd.yaml" ||
+	die "the packaged superd.yaml does not include conf.d/*.yaml"
 
 step "the packaged example module builds against superd-dev only"
 dpkg-deb -x "$work/deb/superd-dev_${deb_version}_$arch.deb" "$work/devroot"
@@ -114,6 +122,8 @@ has_entry "$work/rpm.list" '^/usr/sbin/superd$'
 has_entry "$work/rpm.list" '/superd/echo\.so$'
 has_entry "$work/rpm.list" '^/usr/lib/systemd/system/superd\.service$'
 has_entry "$work/rpm.list" '^/etc/superd/superd\.yaml$'
+has_entry "$work/rpm.list" '^/etc/superd/conf\.d$'
+has_entry "$work/rpm.list" '^/etc/logrotate\.d/superd$'
 has_entry "$work/rpm-devel.list" '^/usr/include/superd/module\.h$'
 has_entry "$work/rpm-devel.list" '/pkgconfig/superd\.pc$'
 rpm -qcp "$rpm_main" 2>/dev/null | grep -qx /etc/superd/superd.yaml ||

@@ -65,8 +65,12 @@ def build_example():
                         os.path.join(h.TOP_SRCDIR, "include", "superd", "module.h"),
                         shallow=False), "installed module.h differs from the tree's")
     moduledir = _run(["pkg-config", "--variable=moduledir", "superd"], env=env).stdout.strip()
-    h.check(moduledir.startswith(root) and moduledir.endswith("/lib/superd"),
-            "moduledir %r is not <libdir>/superd in the staging dir" % moduledir)
+    libdir = _run(["pkg-config", "--variable=libdir", "superd"], env=env).stdout.strip()
+    # <libdir>/superd, whatever the libdir: lib, lib64, Debian's multiarch
+    # lib/x86_64-linux-gnu (a package build configures --libdir so).
+    h.check(moduledir.startswith(root) and moduledir == libdir + "/superd",
+            "moduledir %r is not <libdir>/superd (libdir %r) in the staging dir"
+            % (moduledir, libdir))
 
     # The example's own Makefile, in a copy (the source tree may be read-only).
     work = os.path.join(tmp, "hello")
