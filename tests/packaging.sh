@@ -20,6 +20,9 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/_build/check}" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/superd-pkg.XXXXXX")
+# The package's tests run some checks as an unprivileged user (setpriv):
+# it must reach the build tree's modules.
+chmod 755 "$work"
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
 step() { echo "== packaging: $*"; }
 die() { echo "packaging: FAIL: $*" >&2; exit 1; }
