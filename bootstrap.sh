@@ -25,7 +25,7 @@ BUILD_PKGS="autoconf automake libtool pkg-config make gcc libc6-dev libyaml-dev 
 	libssl-dev libseccomp-dev"
 TEST_PKGS="curl openssl haproxy prometheus testssl.sh chromium chromium-driver
 	stress-ng netcat-openbsd clang libclang-rt-14-dev systemd procps util-linux iproute2 groff mandoc
-	man-db build-essential debhelper dpkg-dev fakeroot lintian rpm python3-yaml logrotate"
+	man-db build-essential debhelper dpkg-dev fakeroot lintian rpm python3-yaml logrotate xinetd"
 
 # install_missing PKG...: apt-get install only what dpkg does not have.
 install_missing() {

@@ -2,7 +2,7 @@
 # version and the installed paths, substituted at build time so the pages name
 # the paths this build installs to.
 superd_man_pages = man/superd.8 man/superd.yaml.5 man/superd-module.3 \
-	man/superd-client.1
+	man/superd-client.1 man/superd-convert.1
 man_MANS += $(superd_man_pages)
 EXTRA_DIST += $(superd_man_pages:=.in)
 CLEANFILES += $(superd_man_pages)
@@ -27,6 +27,8 @@ man/superd.yaml.5: man/superd.yaml.5.in Makefile
 man/superd-module.3: man/superd-module.3.in Makefile
 	$(man_generate)
 man/superd-client.1: man/superd-client.1.in Makefile
+	$(man_generate)
+man/superd-convert.1: man/superd-convert.1.in Makefile
 	$(man_generate)
 
 # Every page renders without a warning (groff -ww, mandoc -T lint).

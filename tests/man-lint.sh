@@ -4,7 +4,7 @@
 set -u
 b=${top_builddir:-.}
 status=0
-pages="superd.8 superd.yaml.5 superd-module.3 superd-client.1"
+pages="superd.8 superd.yaml.5 superd-module.3 superd-client.1 superd-convert.1"
 
 if ! command -v groff >/dev/null 2>&1; then
 	echo "SKIP: groff is not installed"

@@ -62,6 +62,8 @@ dpkg-deb -c "$work/deb/superd_${deb_version}_$arch.deb" >"$work/superd.list"
 dpkg-deb -c "$work/deb/superd-dev_${deb_version}_$arch.deb" >"$work/superd-dev.list"
 has_entry "$work/superd.list" '\./usr/sbin/superd$'
 has_entry "$work/superd.list" '\./usr/bin/superd-client$'
+has_entry "$work/superd.list" '\./usr/bin/superd-convert$'
+has_entry "$work/superd.list" '\./usr/share/man/man1/superd-convert\.1\.gz$'
 for m in echo discard chargen daytime time http exec; do
 	has_entry "$work/superd.list" "\./usr/lib/[^ ]*/superd/$m\.so$"
 done
