@@ -192,7 +192,7 @@ static void service_attr(struct cv_doc *d, struct cv_svc *s, const struct attr *
 		for (size_t i = 0; i < a->w->n; i++) {
 			if (strcmp(a->w->v[i], "INTERNAL") == 0)
 				s->internal = 1;
-			else if (strcmp(a->w->v[i], "UNLISTED") != 0)
+			else if (strcmp(a->w->v[i], "UNLISTED") != 0 && !s->why_not)
 				s->why_not = cv_printf("type %s has no superd equivalent",
 				                       a->w->v[i]);
 		}
