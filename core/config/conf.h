@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "addr.h"
 #include "conftree.h"
@@ -126,6 +127,8 @@ struct config {
 	char **files;               /**< every file read: the main one first,
 	                                 then the included ones, in order */
 	size_t nfiles;
+	struct timespec read_at;    /**< CLOCK_REALTIME before the first read
+	                                 (global: watch: changes after it) */
 };
 
 /**

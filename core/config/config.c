@@ -639,8 +639,15 @@ fail:
 
 struct config *config_load(const char *path)
 {
+	struct timespec t0 = { 0 };
+	struct config *cfg;
+
 	diag_begin(CONFIG_MAX_SHOWN);
-	return config_build(path, conftree_load(path));
+	clock_gettime(CLOCK_REALTIME, &t0);
+	cfg = config_build(path, conftree_load(path));
+	if (cfg)
+		cfg->read_at = t0;
+	return cfg;
 }
 
 struct config *config_parse(const char *name, const char *buf, size_t len)

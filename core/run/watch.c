@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -192,33 +193,37 @@ done:
 	return rc;
 }
 
+/* Absolute path of cfg->files[i]: the main file's directory is cfg->dir
+ * (the cwd may change); included files are absolute already.  NULL: out
+ * of memory. */
+static char *file_path(const struct config *cfg, size_t i)
+{
+	char *copy, *abs;
+
+	if (i > 0 || cfg->files[0][0] == '/')
+		return strdup(cfg->files[i]);
+	copy = strdup(cfg->files[0]);
+	abs = copy ? malloc(strlen(cfg->dir) + strlen(copy) + 2) : NULL;
+	if (abs)
+		sprintf(abs, "%s/%s", cfg->dir, basename(copy));
+	free(copy);
+	return abs;
+}
+
 /* Watch a file read: its directory as named, and the directory of the
- * file it resolves to when that differs (a symlink elsewhere).  The main
- * file's directory is cfg->dir (absolute: the cwd may change). */
+ * file it resolves to when that differs (a symlink elsewhere). */
 static int watch_file(struct wset *w, const struct config *cfg, size_t i)
 {
-	char *copy = strdup(cfg->files[i]), *abs = NULL, *real = NULL;
-	size_t size;
+	char *abs = file_path(cfg, i), *real = NULL;
 	int rc = -1;
 
-	if (!copy)
-		return -1;
-	size = strlen(cfg->dir) + strlen(copy) + 2;
-	abs = malloc(size);
-	if (!abs)
-		goto done;
-	if (i == 0)
-		snprintf(abs, size, "%s/%s", cfg->dir, basename(copy));
-	else
-		snprintf(abs, size, "%s", cfg->files[i]);
-	if (watch_add(w, abs, 0) < 0)
+	if (!abs || watch_add(w, abs, 0) < 0)
 		goto done;
 	real = realpath(abs, NULL);
 	rc = real && strcmp(real, abs) != 0 ? watch_add(w, real, 0) : 0;
 done:
 	free(real);
 	free(abs);
-	free(copy);
 	return rc;
 }
 
@@ -241,6 +246,43 @@ fail:
 	log_errno(NULL, "watch", ENOMEM);
 	wset_free(ws);
 	return -1;
+}
+
+/* Was t (a file's time) after the configuration was read?  With a margin:
+ * file times lag the clock by a tick, and an extra reload costs little. */
+static int after_read(const struct timespec *t, const struct config *cfg)
+{
+	long long ms = (long long)t->tv_sec * 1000 + t->tv_nsec / 1000000;
+	long long at = (long long)cfg->read_at.tv_sec * 1000 +
+	               cfg->read_at.tv_nsec / 1000000;
+
+	return ms >= at - CFGWATCH_MARGIN_MS;
+}
+
+/* Did a file read, or an include directory, change after cfg was read
+ * (before its watches were in place)?  The name of the first, or NULL. */
+static const char *changed_since(const struct config *cfg)
+{
+	const char *changed = NULL;
+	struct stat st;
+
+	if (!cfg->read_at.tv_sec)
+		return NULL;
+	for (size_t i = 0; i < cfg->nfiles && !changed; i++) {
+		char *path = file_path(cfg, i);
+
+		if (path && (stat(path, &st) < 0 || after_read(&st.st_ctim, cfg)))
+			changed = cfg->files[i];
+		free(path);
+	}
+	for (size_t i = 0; i < cfg->global.ninclude && !changed; i++) {
+		char *copy = strdup(cfg->global.include[i]);
+
+		if (copy && stat(dirname(copy), &st) == 0 && after_read(&st.st_mtim, cfg))
+			changed = cfg->global.include[i];
+		free(copy);
+	}
+	return changed;
 }
 
 /*
@@ -274,6 +316,8 @@ int cfgwatch_set(struct cfgwatch *w, const struct config *cfg)
 		w->timer = NULL;
 	} else if (pending) {
 		watch_changed(w, pending);
+	} else if ((pending = changed_since(cfg))) {
+		watch_changed(w, pending); /* between the read and the watches */
 	}
 	return rc;
 }

@@ -16,6 +16,8 @@
 
 #define CFGWATCH_QUIET_MS 200
 #define CFGWATCH_MAX_DELAY_MS 2000
+/** A file changed this close before the read counts as changed after it. */
+#define CFGWATCH_MARGIN_MS 10
 
 struct cfgwatch;
 
