@@ -17,6 +17,7 @@
 #include "helper_msg.h"
 #include "log.h"
 #include "proc.h"
+#include "worker.h"
 
 /* Exits that arrived while a spawn waited for its answer. */
 #define PENDING_MAX 256
@@ -102,6 +103,7 @@ static void drain_pending(struct loop *l, void *arg)
 
 		proc_exited(hc.pending[i].pid, hc.pending[i].status);
 	}
+	worker_child_ended();
 }
 
 /* Keep an exit for later. */
@@ -135,8 +137,10 @@ static void helper_readable(struct loop *l, int fd, unsigned events, void *arg)
 		hc.fd = -1;
 		return;
 	}
-	if (m->type == HM_EXITED)
+	if (m->type == HM_EXITED) {
 		proc_exited(m->id, m->a);
+		worker_child_ended();
+	}
 }
 
 /* Connect a new worker (see helper.h). */
@@ -157,6 +161,12 @@ int helper_connect(struct loop *l)
 	close(sv[0]);
 	close(hc.ctl);
 	hc.ctl = -1;
+	/* non-blocking: a spawn reads its answer outside the loop, so a
+	 * readiness the loop saw before may be stale when it is dispatched */
+	if (fcntl(sv[1], F_SETFL, O_NONBLOCK) < 0) {
+		close(sv[1]);
+		goto fail;
+	}
 	hc.fd = sv[1];
 	hc.loop = l;
 	if (loop_add(l, hc.fd, LOOP_IN, helper_readable, NULL) < 0)
@@ -177,6 +187,13 @@ static pid_t wait_started(int32_t id)
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd p = { .fd = hc.fd, .events = POLLIN };
+
+			if (poll(&p, 1, -1) < 0 && errno != EINTR)
+				return -1;
+			continue;
+		}
 		if (n <= 0) {
 			errno = n == 0 ? EPIPE : errno;
 			return -1;

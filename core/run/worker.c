@@ -64,6 +64,12 @@ static void maybe_exit(void)
 		_exit(0);
 }
 
+/* A child the spawn helper reaped has ended (see worker.h). */
+void worker_child_ended(void)
+{
+	maybe_exit();
+}
+
 /* A rested listener goes back into the loop. */
 static void accept_resume(struct loop *l, void *arg)
 {

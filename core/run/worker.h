@@ -36,4 +36,11 @@ void worker_run(struct runconf *rc, struct loop *parent, unsigned index,
                 const struct superd_service *only, int master_fd)
     __attribute__((noreturn));
 
+/**
+ * A child that the spawn helper started and reaped has ended (its exit
+ * reached proc_exited): a stopping worker with nothing left exits now, as
+ * after SIGCHLD for its own children.  Does nothing in other processes.
+ */
+void worker_child_ended(void);
+
 #endif
