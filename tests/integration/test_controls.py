@@ -169,7 +169,7 @@ def killed_worker_gives_its_slots_back(backend):
         os.kill(worker, signal.SIGKILL)
         for c in held:
             c.close()
-        h.wait_until(lambda: s.workers() and s.workers()[0] != worker, 10,
+        h.wait_until(lambda: (lambda w: w and w[0] != worker)(s.workers()), 10,
                      what="a new worker")
         mark = s.log_mark()
         h.wait_until(lambda: ok("127.0.0.1", s.port(0)), 10, what="slots back")
