@@ -48,6 +48,15 @@ void tls_log_ktls_once(void);
  */
 struct tls_ctx *tls_ctx_new(const struct tls_conf *tc, const char *service,
                             const char *alpn);
+/**
+ * How the master opens a certificate or key it may no longer read itself
+ * (a root-only key on a reload after `global: user` dropped its
+ * privileges): the spawn helper, which keeps them.  An O_RDONLY fd, or -1
+ * with errno.  Used only when open(2) fails with EACCES or EPERM.
+ */
+typedef int tls_open_fn(const char *path);
+void tls_set_opener(tls_open_fn *fn);
+
 /** Free a context (sessions made from it must be gone). */
 void tls_ctx_free(struct tls_ctx *ctx);
 /** Handshake timeout of the context, in milliseconds. */

@@ -45,6 +45,11 @@ void tls_ctx_clock_skew(struct tls_ctx *ctx, long seconds)
 {
 }
 
+void tls_set_opener(tls_open_fn *fn)
+{
+	(void)fn;
+}
+
 struct tls_sess *tls_sess_new(struct tls_ctx *ctx, int fd)
 {
 	errno = ENOTSUP;

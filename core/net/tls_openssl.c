@@ -13,15 +13,19 @@
 #include "conf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -33,6 +37,9 @@
 #define TICKET_SECRET 32
 #define TLS12_CIPHERS "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20:!aNULL"
 #define TICKET_NAME 16
+/* A certificate or key file larger than this is refused (a PEM chain is a
+ * few kB). */
+#define PEM_FILE_MAX (1u << 20)
 
 /** One certificate's SSL_CTX and the names it answers (none: default). */
 struct tls_cert {
@@ -56,6 +63,17 @@ struct tls_sess {
 	SSL *ssl;
 	const char *reason;     /**< why the last call failed */
 };
+
+/*
+ * The root of every service's ticket secret: made once, in the master's
+ * first load (before any worker forks), so the tickets of a service stay
+ * good across reloads (its secret is derived from this and its name).
+ */
+static struct {
+	unsigned char key[TICKET_SECRET];
+	int made;
+	tls_open_fn *opener;  /**< the master's way to files it cannot read */
+} tls_root;
 
 int tls_supported(void)
 {
@@ -250,19 +268,122 @@ static void warn_expired(SSL_CTX *ssl, const struct tls_cert_conf *cc,
 		        at->col, cc->cert);
 }
 
-/* A file the master must read: say clearly why it cannot (errno's text). */
-static int readable(const char *path, const struct superd_opt *at,
-                    const char *service, const char *key)
+/* Set the master's way to files it cannot read itself (see tls.h). */
+void tls_set_opener(tls_open_fn *fn)
 {
-	FILE *f = fopen(path, "re");
+	tls_root.opener = fn;
+}
 
-	if (f) {
-		fclose(f);
-		return 0;
+/* Open path for reading; through the opener when we lack the right.  fd or -1. */
+static int pem_open(const char *path)
+{
+	int fd;
+
+	do
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0 && (errno == EACCES || errno == EPERM) && tls_root.opener) {
+		int saved = errno;
+
+		fd = tls_root.opener(path);
+		if (fd < 0 && errno != ENOENT)
+			errno = saved; /* the helper refused: say what we hit */
 	}
-	diag_at(at, "service '%s': tls: %s: cannot read %s: %s", service, key,
-	        path, strerror(errno));
-	return -1;
+	return fd;
+}
+
+/* Read all of fd (a regular file, at most PEM_FILE_MAX) into a memory BIO. */
+static BIO *pem_slurp(int fd)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	BIO *b = NULL;
+
+	if (fstat(fd, &st) < 0)
+		return NULL;
+	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)PEM_FILE_MAX) {
+		errno = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+		return NULL;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return NULL;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	b = BIO_new(BIO_s_mem());
+	if (b && BIO_write(b, buf, (int)got) != (int)got) {
+		BIO_free(b);
+		b = NULL;
+	}
+	OPENSSL_cleanse(buf, got);
+	free(buf);
+	return b;
+}
+
+/*
+ * The contents of a file the master must read, as a memory BIO; NULL
+ * after saying clearly why it cannot (errno's text), at the key's position.
+ */
+static BIO *pem_file(const char *path, const struct superd_opt *at,
+                     const char *service, const char *key)
+{
+	int fd = pem_open(path);
+	BIO *b = fd < 0 ? NULL : pem_slurp(fd);
+	int saved = errno;
+
+	if (fd >= 0)
+		close(fd);
+	if (!b)
+		diag_at(at, "service '%s': tls: %s: cannot read %s: %s", service, key,
+		        path, strerror(saved ? saved : ENOMEM));
+	return b;
+}
+
+/* Is OpenSSL's last error only "no more PEM blocks"?  Then clear it. */
+static int pem_at_end(void)
+{
+	unsigned long e = ERR_peek_last_error();
+
+	if (ERR_GET_LIB(e) != ERR_LIB_PEM || ERR_GET_REASON(e) != PEM_R_NO_START_LINE)
+		return 0;
+	ERR_clear_error();
+	return 1;
+}
+
+/* A PEM certificate, then its chain, from b into ssl.  0 or -1. */
+static int use_chain(SSL_CTX *ssl, BIO *b)
+{
+	X509 *x = PEM_read_bio_X509_AUX(b, NULL, no_passphrase, NULL);
+	int ok = x && SSL_CTX_use_certificate(ssl, x) == 1;
+
+	X509_free(x);
+	if (!ok || SSL_CTX_clear_chain_certs(ssl) != 1)
+		return -1;
+	while ((x = PEM_read_bio_X509(b, NULL, no_passphrase, NULL)) != NULL) {
+		if (SSL_CTX_add0_chain_cert(ssl, x) != 1) {
+			X509_free(x);
+			return -1;
+		}
+	}
+	return pem_at_end() ? 0 : -1;
+}
+
+/* A PEM private key from b into ssl.  1 as SSL_CTX_use_PrivateKey, or 0. */
+static int use_key(SSL_CTX *ssl, BIO *b)
+{
+	EVP_PKEY *k = PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL);
+	int ok = k && SSL_CTX_use_PrivateKey(ssl, k) == 1;
+
+	EVP_PKEY_free(k);
+	return ok;
 }
 
 /* Did the key just refused fail only because it is not the certificate's? */
@@ -278,23 +399,37 @@ static int key_mismatch(void)
 	return 1;
 }
 
-/* Load cc's certificate chain and key into ssl.  0 or -1 (reported). */
+/* Load cc's certificate chain into ssl.  0 or -1 (reported). */
+static int load_cert(SSL_CTX *ssl, const struct tls_cert_conf *cc,
+                     const char *service)
+{
+	BIO *b = pem_file(cc->cert, cc->cert_at, service, "cert");
+	int rc = b ? use_chain(ssl, b) : -1;
+
+	if (b && rc < 0)
+		diag_at(cc->cert_at, "service '%s': tls: cert: %s is not a PEM "
+		        "certificate chain (%s)", service, cc->cert, ssl_error_text());
+	BIO_free(b);
+	return rc;
+}
+
+/*
+ * Load cc's certificate chain and key into ssl.  0 or -1 (reported).  The
+ * files are opened here (or by the spawn helper, see tls_set_opener) and
+ * parsed from memory.
+ */
 static int load_pair(SSL_CTX *ssl, const struct tls_cert_conf *cc,
                      const char *service)
 {
-	int rc = 0;
+	int rc = load_cert(ssl, cc, service);
+	BIO *b = pem_file(cc->key, cc->key_at, service, "key");
+	int used;
 
-	if (readable(cc->cert, cc->cert_at, service, "cert") < 0)
-		rc = -1;
-	else if (SSL_CTX_use_certificate_chain_file(ssl, cc->cert) != 1) {
-		diag_at(cc->cert_at, "service '%s': tls: cert: %s is not a PEM "
-		        "certificate chain (%s)", service, cc->cert, ssl_error_text());
-		rc = -1;
-	}
-	if (readable(cc->key, cc->key_at, service, "key") < 0)
+	if (!b)
 		return -1;
-	if (SSL_CTX_use_PrivateKey_file(ssl, cc->key, SSL_FILETYPE_PEM) != 1 &&
-	    key_mismatch()) {
+	used = use_key(ssl, b);
+	BIO_free(b);
+	if (!used && key_mismatch()) {
 		diag_at(cc->key_at, "service '%s': tls: key: %s does not match the "
 		        "certificate %s", service, cc->key, cc->cert);
 		return -1;
@@ -314,6 +449,21 @@ static int load_pair(SSL_CTX *ssl, const struct tls_cert_conf *cc,
 	if (rc == 0)
 		warn_expired(ssl, cc, service);
 	return rc;
+}
+
+/* A file the master must read: say clearly why it cannot (errno's text). */
+static int readable(const char *path, const struct superd_opt *at,
+                    const char *service, const char *key)
+{
+	FILE *f = fopen(path, "re");
+
+	if (f) {
+		fclose(f);
+		return 0;
+	}
+	diag_at(at, "service '%s': tls: %s: cannot read %s: %s", service, key,
+	        path, strerror(errno));
+	return -1;
 }
 
 /* Ask for a client certificate signed by tc's client_ca.  0 or -1. */
@@ -382,6 +532,26 @@ static SSL_CTX *ssl_ctx_build(struct tls_ctx *ctx, const struct tls_conf *tc,
 	return ssl;
 }
 
+/*
+ * The ticket secret of service: HMAC-SHA256 of its name under the root
+ * secret (made at the first call, in the master).  The same on every
+ * reload, so tickets issued before a SIGHUP still resume after it; the
+ * keys derived from it still change every TLS_TICKET_PERIOD.  0 or -1.
+ */
+static int ticket_secret(const char *service, unsigned char out[TICKET_SECRET])
+{
+	size_t len = 0;
+
+	if (!tls_root.made) {
+		if (RAND_bytes(tls_root.key, sizeof(tls_root.key)) != 1)
+			return -1;
+		tls_root.made = 1;
+	}
+	return EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, tls_root.key,
+	                 sizeof(tls_root.key), (const unsigned char *)service,
+	                 strlen(service), out, TICKET_SECRET, &len) ? 0 : -1;
+}
+
 /* Build a service's server side (see tls.h). */
 struct tls_ctx *tls_ctx_new(const struct tls_conf *tc, const char *service,
                             const char *alpn)
@@ -401,7 +571,7 @@ struct tls_ctx *tls_ctx_new(const struct tls_conf *tc, const char *service,
 		memcpy(ctx->alpn + 1, alpn, ctx->alpn[0]);
 		ctx->alpn_len = 1 + (size_t)ctx->alpn[0];
 	}
-	if (RAND_bytes(ctx->secret, sizeof(ctx->secret)) != 1) {
+	if (ticket_secret(service, ctx->secret) < 0) {
 		diag_at(tc->at, "service '%s': tls: no random bytes (%s)", service,
 		        ssl_error_text());
 		failed = 1;

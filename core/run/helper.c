@@ -280,7 +280,7 @@ static void on_reload(const char *path)
 	default_ids(rc->cfg);
 }
 
-/* The master's socket: HELLO, RELOAD, or EOF (the master is gone). */
+/* The master's socket: HELLO, RELOAD, OPEN, or EOF (the master is gone). */
 static void ctl_readable(struct loop *l, int fd, unsigned events, void *arg)
 {
 	int fds[4];
@@ -300,6 +300,8 @@ static void ctl_readable(struct loop *l, int fd, unsigned events, void *arg)
 		on_hello(fds[0]);
 	else if (m->type == HM_RELOAD && (size_t)n > sizeof(*m))
 		on_reload(hs.buf + sizeof(*m));
+	else if (m->type == HM_OPEN && (size_t)n > sizeof(*m))
+		helper_answer_open(fd, hs.cur->cfg->path, hs.buf + sizeof(*m));
 }
 
 static void on_sigchld(struct loop *l, int signo, void *arg)

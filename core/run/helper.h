@@ -44,6 +44,17 @@ int helper_start_fork(int sv[2], int dead[2], struct runconf *rc,
                       struct loop *parent, int daemonize);
 /** In the master, after a reload succeeded: the helper loads path too. */
 void helper_reload(const char *path);
+/** In the master: its socket to the helper, or -1. */
+int helper_ctl_fd(void);
+/**
+ * In the master (or its reload trial): have the helper open a `cert`,
+ * `key` or `client_ca` file that the configuration on disk names (the
+ * helper keeps root; tls_set_opener).  An O_RDONLY fd, or -1 with errno
+ * (EPERM: not such a file).  Waits at most 5 s.
+ */
+int helper_open_file(const char *path);
+/** In the helper: answer an OPEN request for path on sock. */
+void helper_answer_open(int sock, const char *cfg_path, const char *path);
 /** Whether this process has a helper (master: started; worker: connected). */
 int helper_active(void);
 

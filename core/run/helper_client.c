@@ -17,6 +17,7 @@
 #include "helper_msg.h"
 #include "log.h"
 #include "proc.h"
+#include "tls.h"
 #include "worker.h"
 
 /* Exits that arrived while a spawn waited for its answer. */
@@ -57,6 +58,8 @@ int helper_start(const char *path, struct runconf *rc, struct loop *parent,
 	}
 	hc.ctl = sv[1];
 	hc.dead = dead[0];
+	/* a reload after the master dropped root reads root-only keys so */
+	tls_set_opener(helper_open_file);
 	return 0;
 }
 
@@ -87,6 +90,11 @@ void helper_reload(const char *path)
 
 	if (hc.ctl >= 0 && helper_send(hc.ctl, &m, strs, 1, NULL, 0) < 0)
 		log_errno(NULL, "spawn helper: reload", errno);
+}
+
+int helper_ctl_fd(void)
+{
+	return hc.ctl;
 }
 
 int helper_active(void)

@@ -15,6 +15,8 @@ enum helper_type {
 	HM_STARTED,     /**< helper -> worker: pid, or -1 and errno */
 	HM_SIGNAL,      /**< worker -> helper: signal one of its children */
 	HM_EXITED,      /**< helper -> worker: a child's wait status */
+	HM_OPEN,        /**< master -> helper: open a tls file (path) */
+	HM_OPENED,      /**< helper -> master: the fd, or a = -1 and b = errno */
 };
 
 /** Largest message: header, strings (service, path, dir, argv, envp). */

@@ -10,6 +10,7 @@ libsuperdcore_la_SOURCES += core/run/loader.c core/run/loader.h \
 	core/run/child.c core/run/child_exec.c core/run/child.h \
 	core/run/spawn_spec.c core/run/spawn_spec.h \
 	core/run/helper.c core/run/helper_client.c core/run/helper.h \
+	core/run/helper_files.c \
 	core/run/helper_msg.c core/run/helper_msg.h \
 	core/run/worker.c core/run/worker.h core/run/master.c core/run/master.h \
 	core/run/daemon.c core/run/daemon.h core/run/sdnotify.c core/run/sdnotify.h \

@@ -598,6 +598,88 @@ services:
                     "worker %d dropped root" % pid)
 
 
+@h.test()
+def root_only_key_renewed_after_drop():
+    """An ACME renewal under `global: user`: the master no longer reads the
+    root-only (0600) files itself; the spawn helper (root) opens the ones
+    the configuration names and passes the descriptors."""
+    if not h.is_root():
+        h.skip("needs root (the files are root's, the master runs as nobody)")
+    d = pki()
+    s = h.Superd("""
+global: {user: nobody}
+services:
+  echo:
+    module: echo
+    listen: "127.0.0.1:{port0}"
+    tls: {cert: site.pem, key: site.key}
+""")
+
+    def install(name):
+        for src, dst in (("%s.pem" % name, "site.pem"), ("%s.key" % name, "site.key")):
+            tmp = s.path(dst + ".new")
+            shutil.copy(os.path.join(d, src), tmp)
+            os.chmod(tmp, 0o600)
+            os.rename(tmp, s.path(dst))  # as certbot swaps files
+    install("server")
+    os.chmod(s.tmp, 0o755)
+    ctx = tk.client_ctx(d)
+    ctx.check_hostname = False
+    with s:
+        old = tk.tls_connect(ctx, s.port(0))
+        old.sendall(b"1")
+        h.eq(old.recv(1), b"1", "before the renewal")
+        h.eq(tk.peer_cn(old), "localhost", "the first certificate")
+        install("org")
+        mark = s.log_mark()
+        s.reload()
+        s.wait_log(r"reloaded ", since=mark)
+        h.check(not s.log_lines(r"cannot read|has errors"),
+                "the root-only files were read on the reload")
+        c = tk.tls_connect(ctx, s.port(0))
+        h.eq(tk.peer_cn(c), "example.org", "the renewed certificate is served")
+        c.close()
+        old.sendall(b"2")
+        h.eq(old.recv(1), b"2", "an open connection goes on after the renewal")
+        old.close()
+        master = s.proc.pid
+        st = open("/proc/%d/status" % master).read()
+        h.check(re.search(r"Uid:\s+(\d+)", st).group(1) != "0",
+                "the master itself runs as nobody")
+
+
+@h.test()
+def tickets_survive_reload():
+    """A client holding a ticket from before a SIGHUP resumes after it, on
+    the new generation's worker."""
+    d = pki()
+    with h.Superd("""
+global: {workers: 1}
+services:
+  echo:
+    module: echo
+    listen: "127.0.0.1:{port0}"
+""" + tls_block()) as s:
+        ctx = tk.client_ctx(d, maxv=ssl.TLSVersion.TLSv1_2)
+        c = tk.tls_connect(ctx, s.port(0))
+        c.sendall(b"x")
+        h.eq(c.recv(1), b"x", "echo")
+        sess = c.session
+        c.close()
+        h.check(sess is not None and sess.has_ticket, "a session ticket")
+        old = s.wait_workers(1)[0]
+        mark = s.log_mark()
+        s.reload()
+        s.wait_log(r"reloaded ", since=mark)
+        h.wait_until(lambda: old not in s.workers() and s.workers() or None,
+                     what="the old generation's worker gone")
+        c = tk.tls_connect(ctx, s.port(0), session=sess)
+        c.sendall(b"y")
+        h.eq(c.recv(1), b"y", "echo after the reload")
+        h.check(c.session_reused, "the ticket from before the reload resumed")
+        c.close()
+
+
 # ------------------------------------------------------------ bad clients
 
 

@@ -4,7 +4,8 @@
  * machine, reads and writes both ways, the end of stream, the facts given
  * to modules, SNI with wildcards, ticket keys shared by copies of a context
  * and rotated (the previous period still resumes, the one before does
- * not), garbage and a vanished client, and certificate errors reported at
+ * not) and kept by the same service's next context (a reload), files the
+ * process may not read opened by the opener (the spawn helper), garbage and a vanished client, and certificate errors reported at
  * the key's position.  Certificates are made with the openssl command.
  */
 #include <check.h>
@@ -306,7 +307,8 @@ START_TEST(tickets_shared_and_rotated)
 {
 	struct config *cfg = tls_config("");
 	struct tls_ctx *ctx = tls_ctx_new(cfg->services[0].tls, "s", NULL);
-	struct tls_ctx *other = tls_ctx_new(cfg->services[0].tls, "s", NULL);
+	struct tls_ctx *other = tls_ctx_new(cfg->services[0].tls, "t", NULL);
+	struct tls_ctx *again = tls_ctx_new(cfg->services[0].tls, "s", NULL);
 	SSL_SESSION *s = first_session(ctx);
 	pid_t pid;
 	int status;
@@ -314,6 +316,8 @@ START_TEST(tickets_shared_and_rotated)
 	ck_assert_int_eq(resumes(ctx, s), 1);
 	/* another service's context (another secret) does not take it */
 	ck_assert_int_eq(resumes(other, s), 0);
+	/* the same service's next context (a reload) does */
+	ck_assert_int_eq(resumes(again, s), 1);
 	/* a forked copy (a worker) takes it: the keys come from the master */
 	pid = fork();
 	if (pid == 0)
@@ -328,6 +332,63 @@ START_TEST(tickets_shared_and_rotated)
 	SSL_SESSION_free(s);
 	tls_ctx_free(ctx);
 	tls_ctx_free(other);
+	tls_ctx_free(again);
+	config_free(cfg);
+}
+END_TEST
+
+/* The opener of the test below: the descriptors opened before the drop. */
+static int opened_fd[2] = { -1, -1 };
+static int open_saved(const char *path)
+{
+	return dup(opened_fd[strstr(path, ".key") ? 1 : 0]);
+}
+
+/* In a child that dropped root: can it build the context of cfg? */
+static int child_builds(const struct config *cfg, int with_opener)
+{
+	pid_t pid = fork();
+	int status;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct tls_ctx *ctx;
+
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(3);
+		diag_set_sink(capture);
+		tls_set_opener(with_opener ? open_saved : NULL);
+		ctx = tls_ctx_new(cfg->services[0].tls, "s", NULL);
+		if (!ctx && !strstr(last_diag, "Permission denied"))
+			_exit(4);
+		_exit(ctx ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+START_TEST(files_through_the_opener)
+{
+	struct config *cfg = tls_config("");
+	char path[256];
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "files_through_the_opener: skipped (needs root)\n");
+		config_free(cfg);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/server.pem", dir);
+	opened_fd[0] = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "%s/server.key", dir);
+	opened_fd[1] = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert(opened_fd[0] >= 0 && opened_fd[1] >= 0);
+	/* the test's directory is 0700: nobody cannot read the files... */
+	ck_assert_int_eq(child_builds(cfg, 0), 1);
+	/* ...but gets them through the opener (superd: the spawn helper) */
+	ck_assert_int_eq(child_builds(cfg, 1), 0);
+	close(opened_fd[0]);
+	close(opened_fd[1]);
 	config_free(cfg);
 }
 END_TEST
@@ -404,6 +465,7 @@ int main(void)
 	tcase_add_test(tc, write_back_pressure);
 	tcase_add_test(tc, sni_wildcard);
 	tcase_add_test(tc, tickets_shared_and_rotated);
+	tcase_add_test(tc, files_through_the_opener);
 	tcase_add_test(tc, garbage_and_vanished_clients);
 	tcase_add_test(tc, file_errors_at_positions);
 	suite_add_tcase(s, tc);
