@@ -451,39 +451,55 @@ static int load_pair(SSL_CTX *ssl, const struct tls_cert_conf *cc,
 	return rc;
 }
 
-/* A file the master must read: say clearly why it cannot (errno's text). */
-static int readable(const char *path, const struct superd_opt *at,
-                    const char *service, const char *key)
+/* Trust every PEM certificate of b for client certificates, and name
+ * them to clients.  The number taken, or -1. */
+static int use_client_cas(SSL_CTX *ssl, BIO *b)
 {
-	FILE *f = fopen(path, "re");
+	STACK_OF(X509_NAME) *names = sk_X509_NAME_new_null();
+	X509_STORE *store = SSL_CTX_get_cert_store(ssl);
+	X509 *x;
+	int n = 0;
 
-	if (f) {
-		fclose(f);
-		return 0;
+	if (!names)
+		return -1;
+	while ((x = PEM_read_bio_X509(b, NULL, no_passphrase, NULL)) != NULL) {
+		X509_NAME *name = X509_NAME_dup(X509_get_subject_name(x));
+		int ok = name && X509_STORE_add_cert(store, x) == 1 &&
+		         sk_X509_NAME_push(names, name) > 0;
+
+		X509_free(x);
+		if (!ok) {
+			X509_NAME_free(name);
+			n = -1;
+			break;
+		}
+		n++;
 	}
-	diag_at(at, "service '%s': tls: %s: cannot read %s: %s", service, key,
-	        path, strerror(errno));
-	return -1;
+	if (n <= 0 || !pem_at_end()) {
+		sk_X509_NAME_pop_free(names, X509_NAME_free);
+		return -1;
+	}
+	SSL_CTX_set_client_CA_list(ssl, names);
+	return n;
 }
 
 /* Ask for a client certificate signed by tc's client_ca.  0 or -1. */
 static int load_client_ca(SSL_CTX *ssl, const struct tls_conf *tc,
                           const char *service)
 {
-	STACK_OF(X509_NAME) *names;
+	BIO *b = pem_file(tc->client_ca, tc->client_ca_at, service, "client_ca");
+	int n;
 
-	if (readable(tc->client_ca, tc->client_ca_at, service, "client_ca") < 0)
+	if (!b)
 		return -1;
-	names = SSL_load_client_CA_file(tc->client_ca);
-	if (!names || SSL_CTX_load_verify_locations(ssl, tc->client_ca, NULL) != 1) {
-		if (names)
-			sk_X509_NAME_pop_free(names, X509_NAME_free);
+	n = use_client_cas(ssl, b);
+	BIO_free(b);
+	if (n <= 0) {
 		diag_at(tc->client_ca_at, "service '%s': tls: client_ca: %s holds "
 		        "no PEM certificate (%s)", service, tc->client_ca,
 		        ssl_error_text());
 		return -1;
 	}
-	SSL_CTX_set_client_CA_list(ssl, names);
 	SSL_CTX_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
 	                   NULL);
 	return 0;
