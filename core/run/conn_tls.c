@@ -40,14 +40,31 @@ int conn_tls_start(superd_conn *c)
 	return 0;
 }
 
+/* The window ended: one line for the refusals counted in it, if any. */
+static void refusals_due(struct loop *l, void *arg)
+{
+	struct superd_service *svc = arg;
+	char why[320];
+	unsigned long n;
+
+	svc->tls_refusals.timer = NULL;
+	n = refusals_summary(&svc->tls_refusals, loop_now(l), why, sizeof(why));
+	if (n)
+		log_msg(SUPERD_LOG_WARN, svc->name, "%lu more TLS handshake%s refused "
+		        "in this worker in the last %u s: %s", n, n == 1 ? "" : "s",
+		        REFUSAL_LOG_MS / 1000, why);
+}
+
 /*
  * A handshake failed: c closes without its own log line; the service logs
- * the first refusal of a burst, then one line per REFUSAL_LOG_MS with the
- * count of the others.
+ * the first refusal of a burst, then at most one line per REFUSAL_LOG_MS
+ * with the count of the others by reason (so N workers cannot flood the
+ * log).
  */
 void conn_tls_refused(superd_conn *c, const char *reason)
 {
 	struct superd_service *svc = c->svc;
+	struct refusals *r = &svc->tls_refusals;
 	uint64_t now = loop_now(conn_loop());
 	char peer[80], note[160];
 
@@ -57,20 +74,17 @@ void conn_tls_refused(superd_conn *c, const char *reason)
 		counters_refused_reason(svc->access, REFUSED_TLS);
 	snprintf(note, sizeof(note), "tls refused: %s", reason);
 	conn_note(c, note);
-	if (svc->tls_refused_ms && now - svc->tls_refused_ms < REFUSAL_LOG_MS) {
-		svc->tls_refused_unlogged++;
+	if (!refusals_add(r, now, REFUSAL_LOG_MS, reason)) {
+		uint64_t due = r->line_ms + REFUSAL_LOG_MS;
+
+		if (!r->timer)
+			r->timer = loop_timer_add(conn_loop(), due > now ? due - now : 0,
+			                          refusals_due, svc);
 		return;
 	}
 	conn_format_addr(&c->remote.sa, peer, sizeof(peer));
-	if (svc->tls_refused_unlogged)
-		log_msg(SUPERD_LOG_WARN, c->svc->name, "%s TLS handshake refused: %s "
-		        "(%lu more refused since the last such line)", peer, reason,
-		        svc->tls_refused_unlogged);
-	else
-		log_msg(SUPERD_LOG_WARN, c->svc->name, "%s TLS handshake refused: %s",
-		        peer, reason);
-	svc->tls_refused_ms = now ? now : 1;
-	svc->tls_refused_unlogged = 0;
+	log_msg(SUPERD_LOG_WARN, c->svc->name, "%s TLS handshake refused: %s",
+	        peer, reason);
 }
 
 /*

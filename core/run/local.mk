@@ -6,6 +6,7 @@ libsuperdcore_la_SOURCES += core/run/loader.c core/run/loader.h \
 	core/run/host.c core/run/host.h core/run/runconf.c \
 	core/run/conn.c core/run/conn_out.c core/run/conn.h core/run/conn_priv.h \
 	core/run/conn_tls.c core/run/conn_relay.c \
+	core/run/refusals.c core/run/refusals.h \
 	core/run/dgram.c core/run/dgram.h core/run/proc.c core/run/proc.h \
 	core/run/child.c core/run/child_exec.c core/run/child.h \
 	core/run/spawn_spec.c core/run/spawn_spec.h \
@@ -83,3 +84,10 @@ tests_unit_test_child_LDADD = $(unit_ldadd)
 # PROXY protocol against the real server (raw headers, HAProxy in front).
 TESTS += tests/integration/test_proxy.py
 EXTRA_DIST += tests/integration/test_proxy.py
+
+# Refused TLS handshakes summed up per burst.
+check_PROGRAMS += tests/unit/test_refusals
+TESTS += tests/unit/test_refusals
+tests_unit_test_refusals_SOURCES = tests/unit/test_refusals.c
+tests_unit_test_refusals_CFLAGS = $(unit_cflags)
+tests_unit_test_refusals_LDADD = $(unit_ldadd)

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "conf.h"
+#include "refusals.h"
 #include "superd/module.h"
 
 struct loaded_module;
@@ -42,8 +43,7 @@ struct superd_service {
 	struct privs_ids *user_ids;     /**< host->service_user, or NULL */
 	const struct sandbox_conf *child_limits; /**< sandbox:, or NULL */
 	struct tls_ctx *tls;            /**< `tls:` made into a context, or NULL */
-	uint64_t tls_refused_ms;        /**< last refused-handshake line (worker) */
-	unsigned long tls_refused_unlogged; /**< refused since that line */
+	struct refusals tls_refusals;   /**< refused handshakes (worker) */
 	char **sandbox_read;            /**< host->sandbox_path, NULL-terminated */
 	char **sandbox_write;
 };
