@@ -5,7 +5,7 @@ noinst_PROGRAMS += bench/sdload
 bench_sdload_SOURCES = bench/sdload.c
 
 dist_noinst_SCRIPTS += bench/run.sh bench/report.py bench/balance.sh \
-	bench/slowbody.py bench/tls.sh
+	bench/slowbody.py bench/tls.sh bench/slowclients.py
 EXTRA_DIST += bench/README.md bench/peers/xinetd.conf bench/peers/lighttpd.conf \
 	bench/peers/nginx.conf bench/peers/superd.yaml
 
