@@ -12,6 +12,7 @@
 
 #include "master.h"
 #include "portcheck.h"
+#include "rootcheck.h"
 #include "runconf.h"
 
 /* Print the usage text to f. */
@@ -39,7 +40,7 @@ static void usage(FILE *f)
 }
 
 /* -t: load and configure everything, bind nothing; warn about addresses
- * start-up could not bind. */
+ * start-up could not bind and module code that would run as root. */
 static int check_config(const char *path)
 {
 	struct runconf *rc = runconf_load(path);
@@ -47,6 +48,7 @@ static int check_config(const char *path)
 	if (!rc)
 		return 1;
 	portcheck_warn(rc->cfg);
+	rootcheck_warn(rc);
 	runconf_free(rc);
 	printf("%s: ok\n", path);
 	return 0;

@@ -309,6 +309,7 @@ static const struct superd_host host = {
 	.sandbox_path = sandbox_service_path,
 	.sem_acquire = host_sem_acquire,
 	.sem_release = host_sem_release,
+	.service_spawns = spawn_service_spawns,
 };
 
 const struct superd_host *host_table(void)

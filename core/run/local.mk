@@ -17,7 +17,8 @@ libsuperdcore_la_SOURCES += core/run/loader.c core/run/loader.h \
 	core/run/daemon.c core/run/daemon.h core/run/sdnotify.c core/run/sdnotify.h \
 	core/run/watch.c core/run/watch.h \
 	core/run/proxy_wait.c core/run/proxy_wait.h \
-	core/run/wnote.c core/run/wnote.h
+	core/run/wnote.c core/run/wnote.h \
+	core/run/rootcheck.c core/run/rootcheck.h
 
 # Loader tests: tiny modules, good and broken, built as real shared objects.
 tmod_ldflags = -module -avoid-version -shared -no-undefined \

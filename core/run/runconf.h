@@ -46,6 +46,8 @@ struct superd_service {
 	struct refusals tls_refusals;   /**< refused handshakes (worker) */
 	char **sandbox_read;            /**< host->sandbox_path, NULL-terminated */
 	char **sandbox_write;
+	const struct superd_opt *spawns_at; /**< host->service_spawns, or NULL */
+	char spawns_what[48];           /**< what it starts ("CGI programs") */
 };
 
 /** Does svc run on workers of its own (`isolate: true`)? */

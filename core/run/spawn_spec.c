@@ -5,6 +5,7 @@
 #include "conf.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -76,6 +77,15 @@ int spawn_service_user(superd_service *svc, const superd_opt *user,
 	spawn_service_free(svc);
 	svc->user_ids = ids;
 	return 0;
+}
+
+/* Note that the service starts programs (superd -t's root warning). */
+void spawn_service_spawns(superd_service *svc, const superd_opt *at,
+                          const char *what)
+{
+	svc->spawns_at = at;
+	snprintf(svc->spawns_what, sizeof(svc->spawns_what), "%s",
+	         what && *what ? what : "programs");
 }
 
 /* The protocols of the service's listeners. */

@@ -27,6 +27,9 @@ void service_child_spec(const superd_service *svc, struct child_spec *spec);
 /** host->service_user (see module.h). */
 int spawn_service_user(superd_service *svc, const superd_opt *user,
                        const superd_opt *group);
+/** host->service_spawns (see module.h): kept in svc for superd -t. */
+void spawn_service_spawns(superd_service *svc, const superd_opt *at,
+                          const char *what);
 /** host->service_protocols (see module.h). */
 unsigned spawn_service_protocols(const superd_service *svc);
 /** host->spawn_exec (see module.h). */

@@ -419,6 +419,19 @@ struct superd_host {
 	                   unsigned long limit);
 	/** Give back one unit taken by this process (others: ignored). */
 	void (*sem_release)(superd_service *svc, const char *name);
+
+	/* --- ABI 1.2: who runs the programs a service starts --- */
+
+	/**
+	 * From configure: say that this service will start programs (exec's
+	 * program, http's CGI scripts).  what names them for people ("CGI
+	 * programs", 1 to 47 bytes, copied); at is the option that asks for
+	 * them.  They run as the service's user (service_user) or else as
+	 * the workers' (global: user); `superd -t`, run as root, warns at at
+	 * when that would be root.  Check abi_minor >= 2 before calling.
+	 */
+	void (*service_spawns)(superd_service *svc, const superd_opt *at,
+	                       const char *what);
 };
 
 /**

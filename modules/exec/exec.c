@@ -303,6 +303,7 @@ static int exec_configure(const struct superd_host *host, superd_service *svc,
 		exec_destroy(inst);
 		return -1;
 	}
+	host->service_spawns(svc, host->opt_get(options, "argv"), "its program");
 	*instance = inst;
 	return 0;
 }

@@ -172,6 +172,19 @@ static int configure_rest(struct http_instance *inst, const superd_opt *opts)
 
 static void http_destroy(void *instance);
 
+/* Tell the host this service runs CGI programs, if any site has a suffix
+ * (superd -t warns when they would run as root). */
+static void note_cgi(struct http_instance *inst, const superd_opt *options)
+{
+	const superd_opt *at = inst->host->opt_get(options, "cgi");
+	size_t n = inst->site.ncgi;
+
+	for (size_t i = 0; i < inst->nhosts; i++)
+		n += inst->hosts[i].ncgi;
+	if (n && inst->host->abi_minor >= 2)
+		inst->host->service_spawns(inst->svc, at ? at : options, "CGI programs");
+}
+
 /* Validate options and build the instance (pure: opens nothing to write). */
 static int http_configure(const struct superd_host *host, superd_service *svc,
                           const superd_opt *options, void **instance)
@@ -195,6 +208,7 @@ static int http_configure(const struct superd_host *host, superd_service *svc,
 	    configure_rest(inst, options) < 0)
 		goto fail;
 	inst->log.vhosts = inst->nhosts > 0;
+	note_cgi(inst, options);
 	*instance = inst;
 	return 0;
 fail:

@@ -3,7 +3,10 @@
 an unknown key names the nearest known key or, for an xinetd attribute,
 superd's equivalent; a port another program holds, or a privileged port
 without the right to bind it, is a warning naming the address (the file is
-still ok); a port the running superd holds is not; --help is -h."""
+still ok); a port the running superd holds is not; --help is -h.  Run as
+root with no `user` (issue 8.5): one warning per cause (the workers, each
+exec program, each wait-style service, CGI) at its FILE:LINE:COLUMN, exit
+status 0."""
 
 import os
 import re
@@ -131,7 +134,7 @@ def port_held_by_the_running_superd_is_not_a_warning():
     with h.Superd(text) as s:
         r = h.run_superd("-t", "-f", s.config_path)
     h.eq(r.returncode, 0, "exit status (output %r)" % output(r))
-    h.check("warning" not in r.stderr, "no warning for superd's own ports: %r" % r.stderr)
+    h.check("listen:" not in r.stderr, "no warning for superd's own ports: %r" % r.stderr)
 
 
 @h.test()
@@ -156,6 +159,99 @@ def privileged_port_without_root_is_a_warning():
     want = r"^%s:6:\d+: warning: .*127\.0\.0\.1:%d/tcp.*root or CAP_NET_BIND_SERVICE" % (
         re.escape(path), low - 1)
     h.check(re.search(want, r.stderr, re.M), "want %r in %r" % (want, r.stderr))
+
+
+ROOT_CASES = """\
+# module code as root: one warning per cause
+global:
+  log_level: info{user}
+services:
+  web:
+    module: http
+    listen: "127.0.0.1:{port0}"
+    options:
+      root: .
+  bare:
+    module: http
+    listen: "127.0.0.1:{port1}"
+    options:
+      root: .
+      cgi: []
+  sh:
+    module: exec
+    listen: "127.0.0.1:{port2}"
+    options:
+      argv: [/bin/cat]
+  shw:
+    module: exec
+    listen: "127.0.0.1:{port3}"
+    options:
+      wait: true
+      argv: [/bin/cat]
+  own:
+    module: exec
+    listen: "127.0.0.1:{port4}"
+    options:
+      argv: [/bin/cat]
+      user: nobody
+  echo:
+    module: echo
+    listen: "127.0.0.1:{port5}"
+"""
+
+
+def root_warnings(r):
+    """The lines that say something would run as root."""
+    return [ln for ln in r.stderr.splitlines() if "as root" in ln]
+
+
+@h.test()
+def root_without_user_warns_once_per_cause():
+    if not h.is_root():
+        h.skip("-t warns about root only when run as root")
+    r, path = h.check_config(ROOT_CASES.replace("{user}", ""))
+    h.eq(r.returncode, 0, "warnings, not errors (output %r)" % output(r))
+    h.check(re.search(r"^%s: ok$" % re.escape(path), r.stdout, re.M), "want ok: %r" % output(r))
+    p = re.escape(path)
+    want = [
+        r"^%s:2:1: warning: global: no 'user': the workers would run every module as root" % p,
+        r"^%s:9:7: warning: service 'web': CGI programs would run as root \(no 'user' for "
+        r"the service, no global: user\)$" % p,
+        r"^%s:20:13: warning: service 'sh': its program would run as root \(no 'user'" % p,
+        r"^%s:26:13: warning: service 'shw': its program would run as root, started by the "
+        r"master in wait style" % p,
+    ]
+    got = root_warnings(r)
+    h.eq(len(got), len(want), "one line per cause: %r" % got)
+    for rx, line in zip(want, got):
+        h.check(re.match(rx, line), "want %r, got %r" % (rx, line))
+
+
+@h.test()
+def global_user_silences_the_root_warnings():
+    if not h.is_root():
+        h.skip("-t warns about root only when run as root")
+    r, path = h.check_config(ROOT_CASES.replace("{user}", "\n  user: nobody"))
+    h.eq(r.returncode, 0, "exit status (output %r)" % output(r))
+    h.eq(root_warnings(r), [], "no root warning with global: user")
+
+
+@h.test()
+def no_root_warning_when_not_run_as_root():
+    setpriv = shutil.which("setpriv")
+    prefix = []
+    if h.is_root():
+        if not setpriv:
+            h.skip("running as root and no setpriv to drop it")
+        prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    path = h.config_file(ROOT_CASES.replace("{user}", "").replace(
+        "      user: nobody\n", ""))
+    os.chmod(os.path.dirname(path), 0o755)
+    os.chmod(path, 0o644)
+    r = subprocess.run(prefix + [h.SUPERD_BIN, "-t", "-f", path], capture_output=True,
+                       text=True, timeout=30 * h.TIME_SCALE, env=h.superd_env())
+    h.eq(r.returncode, 0, "exit status (output %r)" % output(r))
+    h.eq(root_warnings(r), [], "not root: nothing runs as root")
 
 
 if __name__ == "__main__":

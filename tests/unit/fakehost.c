@@ -677,6 +677,7 @@ static const struct superd_host host_table = {
 	.sandbox_path = sandbox_service_path,
 	.sem_acquire = fake_sem_acquire,
 	.sem_release = fake_sem_release,
+	.service_spawns = spawn_service_spawns,
 };
 
 const struct superd_host *fake_host(void)
