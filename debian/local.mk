@@ -14,6 +14,8 @@ EXTRA_DIST += \
 	debian/clean \
 	debian/superd.examples \
 	debian/superd.install \
+	debian/superd.postrm \
+	debian/superd.sysusers \
 	debian/superd-dev.examples \
 	debian/superd-dev.install \
 	superd.spec.in \

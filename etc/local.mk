@@ -2,7 +2,9 @@
 #
 # The default configuration is installed as $(sysconfdir)/superd/superd.yaml,
 # with the web site's `root: ../site` (relative to etc/ in the source tree)
-# rewritten to the installed site, $(pkgdatadir)/site.  The systemd unit goes
+# rewritten to the installed site, $(pkgdatadir)/site, and, with
+# `configure --with-user=NAME`, its `#user:` line made `user: NAME`
+# (etc/installed-conf.sh).  The systemd unit goes
 # to $(systemdunitdir), by default $(prefix)/lib/systemd/system: inside the
 # prefix (so `make distcheck` and DESTDIR staging work) and a directory
 # systemd searches for /usr and /usr/local alike.  Packagers override it:
@@ -18,10 +20,10 @@ etc_edit = sed \
 	-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
 	-e 's|@pkgdatadir[@]|$(pkgdatadir)|g'
 
-etc/installed/superd.yaml: etc/superd.yaml Makefile
+etc/installed/superd.yaml: etc/superd.yaml etc/installed-conf.sh Makefile
 	$(AM_V_GEN)$(MKDIR_P) etc/installed && \
-	sed -e 's|^\([ 	]*root:[ 	]*\)\.\./site\b|\1$(pkgdatadir)/site|' \
-	    $(srcdir)/etc/superd.yaml >$@.tmp && mv $@.tmp $@
+	$(SHELL) $(srcdir)/etc/installed-conf.sh $(srcdir)/etc/superd.yaml \
+	    '$(pkgdatadir)/site' '$(SUPERD_USER)' >$@.tmp && mv $@.tmp $@
 
 etc/superd.service: etc/superd.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) etc && \
@@ -29,7 +31,7 @@ etc/superd.service: etc/superd.service.in Makefile
 
 CLEANFILES += etc/installed/superd.yaml etc/superd.service
 EXTRA_DIST += etc/superd.yaml etc/superd.service.in etc/superd.socket \
-	etc/superd.logrotate
+	etc/superd.logrotate etc/installed-conf.sh
 
 # The default configuration includes conf.d/*.yaml: the directory is made,
 # empty, so an admin (or superd-convert's output) drops files into it.
@@ -47,3 +49,9 @@ EXTRA_DIST += tests/integration/test_logrotate.py
 # installed binary and file.
 TESTS += tests/etc-install.sh
 EXTRA_DIST += tests/etc-install.sh
+
+# The configuration packages ship: loopback only, the account given to
+# configure --with-user (the Debian package's `superd`, from its sysusers
+# file) or, from source, none (superd -t warns as root).
+TESTS += tests/integration/test_shipped_config.py
+EXTRA_DIST += tests/integration/test_shipped_config.py

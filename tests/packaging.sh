@@ -96,6 +96,40 @@ grep -q 'root: /usr/share/superd/site' "$work/superd.yaml" ||
 grep -q 'include: \["conf\.d/\*\.yaml"\]' "$work/superd.yaml" ||
 	die "the packaged superd.yaml does not include conf.d/*.yaml"
 
+step "safe defaults: the superd account, loopback only, superd -t in a throwaway root"
+deb=$work/deb/superd_${deb_version}_$arch.deb
+has_entry "$work/superd.list" '\./usr/lib/sysusers\.d/superd\.conf$'
+dpkg-deb -I "$deb" postinst | grep -q 'systemd-sysusers .*superd\.conf' ||
+	die "postinst does not make the superd account (systemd-sysusers superd.conf)"
+dpkg-deb -f "$deb" Depends | grep -q 'systemd-sysusers' ||
+	die "Depends does not name a systemd-sysusers provider"
+dpkg-deb -I "$deb" postrm | grep -Eq 'deluser|userdel' &&
+	die "postrm removes the account (Debian leaves system accounts in place)"
+grep -Eq '^  user: superd( |$)' "$work/superd.yaml" ||
+	die "the packaged superd.yaml does not drop to user superd"
+grep -E '^[[:space:]]*listen:' "$work/superd.yaml" >"$work/listen" ||
+	die "the packaged superd.yaml has no listen:"
+grep -Ev 'listen:[[:space:]]*"(127\.0\.0\.1|\[::1\]):[0-9]+"' "$work/listen" &&
+	die "the packaged superd.yaml listens beyond loopback"
+root=$work/root
+dpkg-deb -x "$deb" "$root"
+mkdir -p "$root/etc"
+cp /etc/passwd /etc/group "$root/etc/"
+# What postinst does (systemd-sysusers superd.conf), on install and upgrade.
+systemd-sysusers --root="$root" superd.conf && systemd-sysusers --root="$root" superd.conf ||
+	die "systemd-sysusers --root with the packaged superd.conf"
+[ "$(grep -c '^superd:' "$root/etc/passwd")" = 1 ] || die "no single superd account made"
+# The libraries the packaged binary and modules load, then -t inside the root.
+for f in "$root/usr/sbin/superd" "$root"/usr/lib/*/superd/*.so; do
+	ldd "$f" | sed -n 's|.*=> \(/[^ ]*\) .*|\1|p; s|^[[:space:]]*\(/[^ ]*\) .*|\1|p'
+done | sort -u | while read -r lib; do
+	mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib"
+done
+chroot "$root" /usr/sbin/superd -t -f /etc/superd/superd.yaml >"$work/t.out" 2>&1 ||
+	{ cat "$work/t.out"; die "superd -t on the packaged configuration, in the root"; }
+grep -qx '/etc/superd/superd.yaml: ok' "$work/t.out" || { cat "$work/t.out"; die "-t: no ok"; }
+grep -q 'as root' "$work/t.out" && { cat "$work/t.out"; die "-t: something runs as root"; }
+
 step "the packaged example module builds against superd-dev only"
 dpkg-deb -x "$work/deb/superd-dev_${deb_version}_$arch.deb" "$work/devroot"
 pcdir=$(dirname "$(find "$work/devroot" -name superd.pc | head -1)")
