@@ -4,12 +4,15 @@
  *
  * Every message is "PREFIX KEY: what is wrong", e.g.
  * "service 'web': timeout: expected a whole number, got 'soon'", printed
- * at the value's position through diag.
+ * at the value's position through diag; the typed readers (conf_uint,
+ * conf_bool, conf_string, ...) are values.h's, which modules' options
+ * share.
  */
 #ifndef SUPERD_CONFIG_CHECK_H
 #define SUPERD_CONFIG_CHECK_H
 
 #include "conf.h"
+#include "values.h"
 
 /** State of one check run. */
 struct conf_build {
@@ -17,23 +20,6 @@ struct conf_build {
 	struct addr_ctx addr; /**< base dir and limits for listen entries */
 };
 
-/** Report "PREFIXKEY: message" at at (key may be NULL). */
-void conf_error(const struct superd_opt *at, const char *prefix,
-                const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-/** A whole number in min..max.  0, or -1 (reported). */
-int conf_uint(const struct superd_opt *at, const char *prefix, const char *key,
-              unsigned long long min, unsigned long long max,
-              unsigned long long *out);
-/** true/false (yes/no, on/off).  0, or -1 (reported). */
-int conf_bool(const struct superd_opt *at, const char *prefix, const char *key,
-              int *out);
-/** A non-empty string scalar, copied.  0, or -1 (reported). */
-int conf_string(const struct superd_opt *at, const char *prefix,
-                const char *key, char **out);
-/** One of the NULL-terminated words; index in *out.  0, or -1 (reported). */
-int conf_word(const struct superd_opt *at, const char *prefix, const char *key,
-              const char *const *words, int *out);
 /** A path; a relative one is taken from the config's dir.  0 or -1. */
 int conf_path(const struct conf_build *b, const struct superd_opt *at,
               const char *prefix, const char *key, char **out);

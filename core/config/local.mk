@@ -5,7 +5,7 @@ libsuperdcore_la_SOURCES += core/config/conftree.c core/config/diag.c \
 	core/config/suggest.c core/config/suggest.h core/config/config_include.c \
 	core/config/config_sandbox.c \
 	core/config/config_tls.c \
-	core/config/config_check.h
+	core/config/config_check.h core/config/values.c core/config/values.h
 
 config_unit_tests = tests/unit/test_conftree tests/unit/test_options \
 	tests/unit/test_config

@@ -4,7 +4,9 @@
  * Modules see their `options:` tree only through these functions, so a
  * boolean, an integer or an unknown key means the same thing in every
  * module, and every error carries the file position of the value at fault:
- * "FILE:LINE:COLUMN: service NAME: message".
+ * "FILE:LINE:COLUMN: service NAME: message".  The typed readers wrap core's
+ * own (values.c), so a value means the same, with the same message, in a
+ * module's options and in core's keys.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +17,9 @@
 #include "options.h"
 #include "runconf.h"
 #include "suggest.h"
+#include "values.h"
+
+#define SVC_PREFIX_MAX 128 /* "service NAME: "; names are at most 64 bytes */
 
 int opt_kind(const superd_opt *o)
 {
@@ -54,21 +59,26 @@ const char *opt_str(const superd_opt *o)
 	return o->str;
 }
 
+/* The prefix of a service's option messages: "service NAME: " (or ""). */
+static const char *svc_prefix(const superd_service *svc, char *buf, size_t size)
+{
+	if (!svc || !svc->name)
+		return "";
+	snprintf(buf, size, "service %s: ", svc->name);
+	return buf;
+}
+
 /* Report at o (or the service's own node), prefixed with the service. */
 void opt_error(superd_service *svc, const superd_opt *o, const char *fmt, ...)
 {
-	char msg[768];
+	char prefix[SVC_PREFIX_MAX];
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	if (!o && svc)
 		o = svc->at;
-	if (svc && svc->name)
-		diag_at(o, "service %s: %s", svc->name, msg);
-	else
-		diag_at(o, "%s", msg);
+	va_start(ap, fmt);
+	conf_verror(o, svc_prefix(svc, prefix, sizeof(prefix)), NULL, fmt, ap);
+	va_end(ap);
 }
 
 int opt_check_keys(superd_service *svc, const superd_opt *map,
@@ -99,55 +109,32 @@ int opt_check_keys(superd_service *svc, const superd_opt *map,
 	return 0;
 }
 
+/* The readers below are values.c's, for an option that may be absent. */
 int opt_bool(superd_service *svc, const superd_opt *o, int *out)
 {
-	char what[64];
+	char prefix[SVC_PREFIX_MAX];
 
 	if (!o)
 		return 0;
-	if (conftree_bool(o, out) < 0) {
-		opt_error(svc, o, "expected true or false, got %s",
-		          conftree_what(o, what, sizeof(what)));
-		return -1;
-	}
-	return 0;
+	return conf_bool(o, svc_prefix(svc, prefix, sizeof(prefix)), NULL, out);
 }
 
 int opt_uint(superd_service *svc, const superd_opt *o, unsigned long long min,
              unsigned long long max, unsigned long long *out)
 {
-	unsigned long long v;
-	char what[64];
-	int rc;
+	char prefix[SVC_PREFIX_MAX];
 
 	if (!o)
 		return 0;
-	rc = conftree_uint(o, &v);
-	if (rc == -1) {
-		opt_error(svc, o, "expected a whole number, got %s",
-		          conftree_what(o, what, sizeof(what)));
-		return -1;
-	}
-	if (rc == -2 || v < min || v > max) {
-		opt_error(svc, o, "%.40s is out of range (%llu..%llu)", o->str,
-		          min, max);
-		return -1;
-	}
-	*out = v;
-	return 0;
+	return conf_uint(o, svc_prefix(svc, prefix, sizeof(prefix)), NULL, min,
+	                 max, out);
 }
 
 int opt_string(superd_service *svc, const superd_opt *o, const char **out)
 {
-	char what[64];
+	char prefix[SVC_PREFIX_MAX];
 
 	if (!o)
 		return 0;
-	if (o->kind != SUPERD_OPT_SCALAR || conftree_is_null(o)) {
-		opt_error(svc, o, "expected a string, got %s",
-		          conftree_what(o, what, sizeof(what)));
-		return -1;
-	}
-	*out = o->str;
-	return 0;
+	return conf_text(o, svc_prefix(svc, prefix, sizeof(prefix)), NULL, 1, out);
 }

@@ -1,7 +1,8 @@
 /*
  * test_options.c - the option accessors modules get from the host: node
  * access, booleans, whole numbers with ranges, strings, unknown keys, and
- * the exact "FILE:LINE:COLUMN: service NAME: message" of every error.
+ * the exact "FILE:LINE:COLUMN: service NAME: message" of every error, which
+ * is core's own for the same value (values.c: one home for both).
  */
 #include <check.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "diag.h"
 #include "options.h"
 #include "runconf.h"
+#include "values.h"
 
 #define MAX_LINES 16
 
@@ -309,6 +311,35 @@ START_TEST(error_at_node_or_service)
 }
 END_TEST
 
+/* A module option and a core key with the same bad value: the same words,
+ * each with its own prefix. */
+START_TEST(same_message_as_core_keys)
+{
+	const superd_opt *o = opts("options:\n  n: soon\n  b: maybe\n  s: [x]\n  big: 99\n");
+	unsigned long long u;
+	const char *text;
+	int b;
+
+	ck_assert_int_eq(opt_uint(&svc, opt_get(o, "n"), 0, 9, &u), -1);
+	ck_assert_int_eq(conf_uint(opt_get(o, "n"), "service 'web': ", "n", 0, 9, &u), -1);
+	ck_assert_int_eq(opt_bool(&svc, opt_get(o, "b"), &b), -1);
+	ck_assert_int_eq(conf_bool(opt_get(o, "b"), "global: ", "b", &b), -1);
+	ck_assert_int_eq(opt_string(&svc, opt_get(o, "s"), &text), -1);
+	ck_assert_int_eq(conf_text(opt_get(o, "s"), "", "s", 1, &text), -1);
+	ck_assert_int_eq(opt_uint(&svc, opt_get(o, "big"), 0, 9, &u), -1);
+	ck_assert_int_eq(conf_uint(opt_get(o, "big"), "", "big", 0, 9, &u), -1);
+	ck_assert_uint_eq(nlines, 8);
+	ck_assert_str_eq(lines[0], "t.yaml:2:6: service web: expected a whole number, got 'soon'");
+	ck_assert_str_eq(lines[1], "t.yaml:2:6: service 'web': n: expected a whole number, got 'soon'");
+	ck_assert_str_eq(lines[2], "t.yaml:3:6: service web: expected true or false, got 'maybe'");
+	ck_assert_str_eq(lines[3], "t.yaml:3:6: global: b: expected true or false, got 'maybe'");
+	ck_assert_str_eq(lines[4] + strlen("t.yaml:4:6: service web: "),
+	                 lines[5] + strlen("t.yaml:4:6: s: "));
+	ck_assert_str_eq(lines[6], "t.yaml:5:8: service web: 99 is out of range (0..9)");
+	ck_assert_str_eq(lines[7], "t.yaml:5:8: big: 99 is out of range (0..9)");
+}
+END_TEST
+
 static Suite *options_suite(void)
 {
 	Suite *s = suite_create("options");
@@ -333,6 +364,7 @@ static Suite *options_suite(void)
 	tcase_add_test(tc, check_keys_not_a_map);
 	tcase_add_test(tc, check_keys_empty_allowed_list);
 	tcase_add_test(tc, error_at_node_or_service);
+	tcase_add_test(tc, same_message_as_core_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }
