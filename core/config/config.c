@@ -15,7 +15,6 @@
 
 #include "config_check.h"
 #include "diag.h"
-#include "suggest.h"
 
 /* Service keys, in the order they are applied (protocol before listen). */
 enum svc_key {
@@ -216,15 +215,6 @@ static int svc_apply(struct conf_build *b, struct service_conf *sc,
 	return 0;
 }
 
-/* Index of a service key, or -1. */
-static int svc_key_index(const char *key)
-{
-	for (int k = 0; k < K_COUNT; k++)
-		if (strcmp(service_keys[k], key) == 0)
-			return k;
-	return -1;
-}
-
 /*
  * Apply a service (or defaults) mapping's own keys in file order, so
  * errors come out in that order.  proto (the mapping's own protocol or the
@@ -236,22 +226,14 @@ static void svc_apply_map(struct conf_build *b, struct service_conf *sc,
                           const struct superd_opt *proto, const char *prefix,
                           int *bad)
 {
-	char hint[160];
 	unsigned before;
 
 	if (proto && svc_apply(b, sc, K_PROTOCOL, proto, prefix) < 0 && bad)
 		bad[K_PROTOCOL] = 1;
 	for (size_t i = 0; i < map->n; i++) {
-		int k = svc_key_index(map->keys[i]->str);
+		int k = conf_key(map->keys[i], prefix, "key", service_keys, 1);
 
-		if (k < 0) {
-			conf_error(map->keys[i], prefix, NULL, "unknown key '%.100s'%s",
-			           map->keys[i]->str,
-			           conf_suggest(map->keys[i]->str, service_keys, 1,
-			                        hint, sizeof(hint)));
-			continue;
-		}
-		if (k == K_PROTOCOL)
+		if (k < 0 || k == K_PROTOCOL)
 			continue;
 		before = diag_count();
 		svc_apply(b, sc, (enum svc_key)k, map->items[i], prefix);
@@ -472,7 +454,7 @@ static void config_check(struct conf_build *b, const struct superd_opt *root)
 {
 	static const char *const top[] = { "global", "defaults", "services", NULL };
 	struct defaults d;
-	char what[64], hint[160];
+	char what[64];
 
 	if (root->kind != SUPERD_OPT_MAP) {
 		diag_at(root, "expected a mapping with global, defaults and "
@@ -480,17 +462,8 @@ static void config_check(struct conf_build *b, const struct superd_opt *root)
 		        conftree_what(root, what, sizeof(what)));
 		return;
 	}
-	for (size_t i = 0; i < root->n; i++) {
-		size_t k = 0;
-
-		while (top[k] && strcmp(top[k], root->keys[i]->str) != 0)
-			k++;
-		if (!top[k])
-			conf_error(root->keys[i], "", NULL, "unknown key '%.100s'%s",
-			           root->keys[i]->str,
-			           conf_suggest(root->keys[i]->str, top, 1, hint,
-			                        sizeof(hint)));
-	}
+	for (size_t i = 0; i < root->n; i++)
+		conf_key(root->keys[i], "", "key", top, 1);
 	conf_global(b, conftree_get(root, "global"));
 	defaults_check(b, conftree_get(root, "defaults"), &d);
 	services_all(b, &d, root);

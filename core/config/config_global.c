@@ -15,7 +15,6 @@
 
 #include "config_check.h"
 #include "diag.h"
-#include "suggest.h"
 
 #define GLOBAL_MAX_WORKERS 256
 /* Default and largest stop_timeout / shutdown_delay, in seconds. */
@@ -213,7 +212,7 @@ void conf_global(struct conf_build *b, const struct superd_opt *g)
 		"user", "group", "module_path", "max_connections", "workers",
 		"event_backend", "log_format", "shutdown_delay", "stop_timeout",
 		"include", "watch", "reload_timeout", "sandbox", NULL };
-	char what[64], hint[160];
+	char what[64];
 
 	global_defaults(&b->cfg->global);
 	if (!g || conftree_is_null(g))
@@ -223,17 +222,7 @@ void conf_global(struct conf_build *b, const struct superd_opt *g)
 		           conftree_what(g, what, sizeof(what)));
 		return;
 	}
-	for (size_t i = 0; i < g->n; i++) {
-		const char *key = g->keys[i]->str;
-		size_t k = 0;
-
-		while (keys[k] && strcmp(keys[k], key) != 0)
-			k++;
-		if (!keys[k]) {
-			conf_error(g->keys[i], "global: ", NULL, "unknown key '%.100s'%s",
-			           key, conf_suggest(key, keys, 1, hint, sizeof(hint)));
-			continue;
-		}
-		global_key(b, key, g->items[i]);
-	}
+	for (size_t i = 0; i < g->n; i++)
+		if (conf_key(g->keys[i], "global: ", "key", keys, 1) >= 0)
+			global_key(b, g->keys[i]->str, g->items[i]);
 }

@@ -16,7 +16,6 @@
 #include "diag.h"
 #include "options.h"
 #include "runconf.h"
-#include "suggest.h"
 #include "values.h"
 
 #define SVC_PREFIX_MAX 128 /* "service NAME: "; names are at most 64 bytes */
@@ -84,7 +83,7 @@ void opt_error(superd_service *svc, const superd_opt *o, const char *fmt, ...)
 int opt_check_keys(superd_service *svc, const superd_opt *map,
                    const char *const *allowed)
 {
-	char what[64], hint[160];
+	char what[64], prefix[SVC_PREFIX_MAX];
 
 	if (!map)
 		return 0;
@@ -93,19 +92,10 @@ int opt_check_keys(superd_service *svc, const superd_opt *map,
 		          conftree_what(map, what, sizeof(what)));
 		return -1;
 	}
-	for (size_t i = 0; i < map->n; i++) {
-		size_t j = 0;
-
-		while (allowed && allowed[j] && strcmp(allowed[j], map->keys[i]->str))
-			j++;
-		if (!allowed || !allowed[j]) {
-			opt_error(svc, map->keys[i], "unknown option '%.100s'%s",
-			          map->keys[i]->str,
-			          conf_suggest(map->keys[i]->str, allowed, 0, hint,
-			                       sizeof(hint)));
+	for (size_t i = 0; i < map->n; i++)
+		if (conf_key(map->keys[i], svc_prefix(svc, prefix, sizeof(prefix)),
+		             "option", allowed, 0) < 0)
 			return -1;
-		}
-	}
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "suggest.h"
 #include "values.h"
 
 /* Format the message, then report it with its prefix and key. */
@@ -101,6 +102,20 @@ int conf_string(const struct superd_opt *at, const char *prefix,
 		return -1;
 	}
 	return 0;
+}
+
+/* A mapping's key: its index among allowed, or -1 (reported). */
+int conf_key(const struct superd_opt *key, const char *prefix, const char *noun,
+             const char *const *allowed, int xinetd)
+{
+	char hint[160];
+
+	for (int i = 0; allowed && allowed[i]; i++)
+		if (strcmp(allowed[i], key->str) == 0)
+			return i;
+	conf_error(key, prefix, NULL, "unknown %s '%.100s'%s", noun, key->str,
+	           conf_suggest(key->str, allowed, xinetd, hint, sizeof(hint)));
+	return -1;
 }
 
 /* One of words; its index. */

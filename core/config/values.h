@@ -40,6 +40,14 @@ int conf_text(const struct superd_opt *at, const char *prefix, const char *key,
 /** A non-empty string scalar, copied.  0, or -1 (reported). */
 int conf_string(const struct superd_opt *at, const char *prefix,
                 const char *key, char **out);
+/**
+ * The index of key's text in allowed (NULL-terminated; NULL: nothing is
+ * allowed), or -1 after reporting "PREFIXunknown NOUN 'KEY'" with the
+ * nearest allowed one (" (did you mean 'x'?)") or, with xinetd, what
+ * superd calls an xinetd attribute (suggest.h).  noun: "key", "option".
+ */
+int conf_key(const struct superd_opt *key, const char *prefix, const char *noun,
+             const char *const *allowed, int xinetd);
 /** One of the NULL-terminated words; index in *out.  0, or -1 (reported). */
 int conf_word(const struct superd_opt *at, const char *prefix, const char *key,
               const char *const *words, int *out);

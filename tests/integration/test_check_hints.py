@@ -205,13 +205,20 @@ def root_warnings(r):
     return [ln for ln in r.stderr.splitlines() if "as root" in ln]
 
 
-@h.test()
-def root_without_user_warns_once_per_cause():
+def check_as_root(user_line):
+    """superd -t, as root, on ROOT_CASES with user_line under global:; it
+    must pass.  (CompletedProcess, path)."""
     if not h.is_root():
         h.skip("-t warns about root only when run as root")
-    r, path = h.check_config(ROOT_CASES.replace("{user}", ""))
+    r, path = h.check_config(ROOT_CASES.replace("{user}", user_line))
     h.eq(r.returncode, 0, "warnings, not errors (output %r)" % output(r))
     h.check(re.search(r"^%s: ok$" % re.escape(path), r.stdout, re.M), "want ok: %r" % output(r))
+    return r, path
+
+
+@h.test()
+def root_without_user_warns_once_per_cause():
+    r, path = check_as_root("")
     p = re.escape(path)
     want = [
         r"^%s:2:1: warning: global: no 'user': the workers would run every module as root" % p,
@@ -229,10 +236,7 @@ def root_without_user_warns_once_per_cause():
 
 @h.test()
 def global_user_silences_the_root_warnings():
-    if not h.is_root():
-        h.skip("-t warns about root only when run as root")
-    r, path = h.check_config(ROOT_CASES.replace("{user}", "\n  user: nobody"))
-    h.eq(r.returncode, 0, "exit status (output %r)" % output(r))
+    r, _ = check_as_root("\n  user: nobody")
     h.eq(root_warnings(r), [], "no root warning with global: user")
 
 
