@@ -47,3 +47,7 @@ tests_unit_tmod_probe_la_LDFLAGS = $(tmod_ldflags)
 # The shipped systemd unit's hardening, rated by systemd-analyze.
 TESTS += tests/integration/test_unit_hardening.py
 EXTRA_DIST += tests/integration/test_unit_hardening.py
+# The spawn helper: declared programs only, restarted when killed,
+# orphans reaped, wait-style programs as their own user.
+TESTS += tests/integration/test_helper.py
+EXTRA_DIST += tests/integration/test_helper.py

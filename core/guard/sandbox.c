@@ -153,6 +153,8 @@ int sandbox_service_path(superd_service *svc, const char *path, unsigned mode)
 		errno = EINVAL;
 		return -1;
 	}
+	if (mode & SUPERD_SANDBOX_EXEC)
+		return strv_push(&svc->sandbox_exec, path);
 	return strv_push(mode & SUPERD_SANDBOX_WRITE ? &svc->sandbox_write
 	                                             : &svc->sandbox_read, path);
 }
@@ -160,14 +162,15 @@ int sandbox_service_path(superd_service *svc, const char *path, unsigned mode)
 /* Free the declared paths (see sandbox.h). */
 void sandbox_service_free(superd_service *svc)
 {
-	char **lists[2] = { svc->sandbox_read, svc->sandbox_write };
+	char **lists[3] = { svc->sandbox_read, svc->sandbox_write,
+	                    svc->sandbox_exec };
 
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < 3; k++) {
 		for (size_t i = 0; lists[k] && lists[k][i]; i++)
 			free(lists[k][i]);
 		free(lists[k]);
 	}
-	svc->sandbox_read = svc->sandbox_write = NULL;
+	svc->sandbox_read = svc->sandbox_write = svc->sandbox_exec = NULL;
 }
 
 /* The Landlock layer. */

@@ -291,6 +291,17 @@ void child_stop(pid_t pid)
 		stop(ch);
 }
 
+/* The children the spawn helper started (see child.h). */
+size_t child_remote_pids(pid_t *out, size_t max)
+{
+	size_t n = 0;
+
+	for (struct child *ch = children; ch && n < max; ch = ch->next)
+		if (ch->remote)
+			out[n++] = ch->pid;
+	return n;
+}
+
 /* Children followed now. */
 size_t child_count(void)
 {

@@ -40,6 +40,10 @@ struct child_spec {
 	const struct sandbox_conf *limits; /**< rlimits, no_new_privs, Landlock
 	                                        paths (the service's sandbox:);
 	                                        NULL: none */
+	pid_t die_with;            /**< > 0: SIGKILL the child when this
+	                                process (its parent) dies */
+	int keep_fd;               /**< > 3: a descriptor a function child
+	                                keeps (same number); else 0 or -1 */
 };
 
 /**
@@ -72,6 +76,9 @@ pid_t child_spawn(struct loop *l, const struct child_spec *spec,
 
 /** SIGTERM to pid's group (or pid), SIGKILL 2 s later; see module.h. */
 void child_stop(pid_t pid);
+
+/** The pids of children the spawn helper started (up to max). */
+size_t child_remote_pids(pid_t *out, size_t max);
 
 /** Children started with child_spawn and not yet reaped. */
 size_t child_count(void);

@@ -161,6 +161,10 @@ static int apply_spec(const struct child_spec *spec, int keep)
 	/* NPROC counts the target user's processes: set it after the switch */
 	if (spec->ids && privs_apply(spec->ids) < 0)
 		return -1;
+	/* after the switch, which clears it; the parent may be gone already */
+	if (spec->die_with > 0 &&
+	    (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != spec->die_with))
+		return -1;
 	return apply_limits(spec->limits);
 }
 
@@ -187,7 +191,8 @@ child_main(const struct child_spec *spec, int err_w)
 			_exit(127);
 		err_w = moved;
 	}
-	if (apply_spec(spec, err_w) < 0)
+	if (apply_spec(spec, err_w >= 0 ? err_w
+	                     : spec->keep_fd > 3 ? spec->keep_fd : -1) < 0)
 		goto fail;
 	if (spec->fn)
 		_exit(spec->fn(spec->fn_arg) & 0xff);

@@ -10,8 +10,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "child.h"
@@ -20,6 +22,7 @@
 #include "log.h"
 #include "privs.h"
 #include "proc.h"
+#include "spawn_spec.h"
 
 /** One connected worker. */
 struct hconn {
@@ -31,12 +34,15 @@ struct hconn {
 struct hchild {
 	pid_t pid;
 	struct hconn *owner;          /**< NULL once that worker went away */
+	int bound;                    /**< SIGTERM it when its owner goes */
 	struct hchild *next;
 };
 
 static struct {
 	struct loop *loop;
 	int ctl;                      /**< the master's socket */
+	int hello;                    /**< where new workers send HELLO */
+	const char *path;             /**< the configuration file */
 	struct runconf *cur, *prev;   /**< configurations it loaded */
 	struct privs_ids ids;         /**< the global user, when it drops */
 	int have_ids;
@@ -82,9 +88,13 @@ static void conn_drop(struct hconn *c)
 			*pp = c->next;
 			break;
 		}
-	for (struct hchild *k = hs.kids; k; k = k->next)
-		if (k->owner == c)
-			k->owner = NULL;
+	for (struct hchild *k = hs.kids; k; k = k->next) {
+		if (k->owner != c)
+			continue;
+		k->owner = NULL;
+		if (k->bound && kill(-k->pid, SIGTERM) < 0)
+			kill(k->pid, SIGTERM);
+	}
 	loop_del(hs.loop, c->fd);
 	close(c->fd);
 	free(c);
@@ -121,7 +131,8 @@ static int unpack(const char *p, const char *end, const char **out, size_t n)
 }
 
 /* Check a request against the configuration; its service, or NULL. */
-static const struct superd_service *request_check(const char *name, int as_user)
+static const struct superd_service *request_check(const char *name, int as_user,
+                                                  const char *path)
 {
 	const struct superd_service *svc = find_service(name);
 
@@ -135,6 +146,12 @@ static const struct superd_service *request_check(const char *name, int as_user)
 		        "the configuration does not name for this service");
 		return NULL;
 	}
+	if (!spawn_path_allowed(svc, path)) {
+		log_msg(SUPERD_LOG_ERROR, svc->name, "spawn helper: refused: program "
+		        "%.256s is not one the configuration names for this service",
+		        path);
+		return NULL;
+	}
 	return svc;
 }
 
@@ -142,9 +159,11 @@ static const struct superd_service *request_check(const char *name, int as_user)
 static pid_t do_spawn(const struct helper_hdr *m, const char *const *s,
                       const int *fds)
 {
-	const struct superd_service *svc = request_check(s[0], m->b);
+	const struct superd_service *svc = request_check(s[0], m->b, s[1]);
 	struct child_spec spec = { .path = s[1], .dir = s[2][0] ? s[2] : NULL,
-	                           .flags = (unsigned)m->a };
+	                           .flags = (unsigned)m->a & (SUPERD_SPAWN_SETSID |
+	                                                      SUPERD_SPAWN_SETPGRP),
+	                           .die_with = getpid() };
 	char **argv = NULL, **envp = NULL;
 	pid_t pid = -1;
 
@@ -172,7 +191,7 @@ out:
 }
 
 /* Follow a started child; keeps going without (logged) on ENOMEM. */
-static void kid_add(pid_t pid, struct hconn *c)
+static void kid_add(pid_t pid, struct hconn *c, int bound)
 {
 	struct hchild *kid = calloc(1, sizeof(*kid));
 
@@ -183,6 +202,7 @@ static void kid_add(pid_t pid, struct hconn *c)
 	}
 	kid->pid = pid;
 	kid->owner = c;
+	kid->bound = bound;
 	kid->next = hs.kids;
 	hs.kids = kid;
 }
@@ -207,7 +227,7 @@ static void on_spawn(struct hconn *c, ssize_t n, int *fds)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	if (r.a > 0)
-		kid_add(r.a, c);
+		kid_add(r.a, c, (m->a & HELPER_SPAWN_BOUND) != 0);
 	if (helper_send(c->fd, &r, NULL, 0, NULL, 0) < 0)
 		log_errno(NULL, "spawn helper: send", errno);
 }
@@ -280,11 +300,11 @@ static void on_reload(const char *path)
 	default_ids(rc->cfg);
 }
 
-/* The master's socket: HELLO, RELOAD, OPEN, or EOF (the master is gone). */
+/* The master's socket: RELOAD, OPEN, or EOF (the master is gone). */
 static void ctl_readable(struct loop *l, int fd, unsigned events, void *arg)
 {
-	int fds[4];
-	ssize_t n = helper_recv(fd, hs.buf, fds, 4);
+	int fds[1];
+	ssize_t n = helper_recv(fd, hs.buf, fds, 0);
 	const struct helper_hdr *m = (const struct helper_hdr *)hs.buf;
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -293,15 +313,27 @@ static void ctl_readable(struct loop *l, int fd, unsigned events, void *arg)
 		loop_stop(l);
 		return;
 	}
-	for (int i = m->type == HM_HELLO ? 1 : 0; i < 4; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
-	if (m->type == HM_HELLO && fds[0] >= 0)
-		on_hello(fds[0]);
-	else if (m->type == HM_RELOAD && (size_t)n > sizeof(*m))
+	if (m->type == HM_RELOAD && (size_t)n > sizeof(*m))
 		on_reload(hs.buf + sizeof(*m));
 	else if (m->type == HM_OPEN && (size_t)n > sizeof(*m))
 		helper_answer_open(fd, hs.cur->cfg->path, hs.buf + sizeof(*m));
+}
+
+/* The hello socket: a worker (or a serve() child) connects. */
+static void hello_readable(struct loop *l, int fd, unsigned events, void *arg)
+{
+	int fds[1];
+	ssize_t n = helper_recv(fd, hs.buf, fds, 1);
+	const struct helper_hdr *m = (const struct helper_hdr *)hs.buf;
+
+	if (n == 0) /* the master and every worker are gone */
+		loop_del(l, fd);
+	if (n <= 0)
+		return;
+	if (m->type == HM_HELLO && fds[0] >= 0)
+		on_hello(fds[0]);
+	else if (fds[0] >= 0)
+		close(fds[0]);
 }
 
 static void on_sigchld(struct loop *l, int signo, void *arg)
@@ -310,13 +342,14 @@ static void on_sigchld(struct loop *l, int signo, void *arg)
 }
 
 /* Close what the master had open (a service manager's sockets), but 0-2,
- * the log and the helper's own two descriptors. */
-static void close_inherited(int ctl, int dead_w)
+ * the log and the helper's own descriptors. */
+static void close_inherited(const struct helper_ends *e)
 {
 	int logfd = log_raw_fd();
 
 	for (int fd = 3; fd < 1024; fd++)
-		if (fd != ctl && fd != dead_w && fd != logfd)
+		if (fd != e->ctl[0] && fd != e->hello[0] && fd != e->dead[1] &&
+		    fd != logfd)
 			close(fd);
 }
 
@@ -334,28 +367,34 @@ static void detach(void)
 	close(fd);
 }
 
+/* A helper started again after one died: the configuration as the file
+ * says now (the master's last good load; rc, the first, if it fails). */
+static void restarted(struct runconf *rc)
+{
+	struct runconf *now = runconf_load(hs.path);
+
+	hs.cur = now ? now : rc;
+	hs.prev = now ? rc : NULL;
+}
+
 /* The helper process: never returns. */
 static void __attribute__((noreturn))
-helper_main(int ctl, int dead_w, struct runconf *rc, struct loop *parent,
-            int daemonize)
+helper_main(const struct helper_ends *e, struct runconf *rc, int again)
 {
-	static const int ignored[] = { SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2, SIGPIPE };
-
-	proc_forget_all();
-	child_forget_all();
-	if (parent)
-		loop_free(parent);
-	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
-		signal(ignored[i], SIG_IGN);
-	hs.ctl = ctl;
+	hs.ctl = e->ctl[0];
+	hs.hello = e->hello[0];
 	hs.cur = rc;
-	if (daemonize)
-		detach();
-	close_inherited(ctl, dead_w);
-	default_ids(rc->cfg);
+	if (again)
+		restarted(rc);
+	default_ids(hs.cur->cfg);
+	/* programs' own orphans come back here to be reaped, not to PID 1 */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		log_errno(NULL, "spawn helper: PR_SET_CHILD_SUBREAPER", errno);
 	hs.loop = loop_new("poll");
 	if (!hs.loop || loop_signal(hs.loop, SIGCHLD, on_sigchld, NULL) < 0 ||
-	    loop_add(hs.loop, ctl, LOOP_IN, ctl_readable, NULL) < 0) {
+	    loop_add(hs.loop, hs.ctl, LOOP_IN, ctl_readable, NULL) < 0 ||
+	    fcntl(hs.hello, F_SETFL, O_NONBLOCK) < 0 ||
+	    loop_add(hs.loop, hs.hello, LOOP_IN, hello_readable, NULL) < 0) {
 		log_errno(NULL, "spawn helper", errno);
 		_exit(1);
 	}
@@ -364,14 +403,89 @@ helper_main(int ctl, int dead_w, struct runconf *rc, struct loop *parent,
 	_exit(0);
 }
 
+/* Monotonic milliseconds. */
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Wait for the helper pid to end (reaping orphans on the way); its status. */
+static int keeper_wait(pid_t pid)
+{
+	int status;
+	pid_t got;
+
+	for (;;) {
+		got = waitpid(-1, &status, 0);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return 0; /* no child left: nothing to wait for */
+		if (got == pid)
+			return status;
+	}
+}
+
 /*
- * Fork the helper (see helper.h).  It forks twice, so the helper is not
+ * The keeper: keeps the master's first privileges and runs the helper,
+ * and a new one when it dies (killed, crashed): workers reconnect through
+ * the hello socket, which the keeper holds open.  A helper that ends
+ * with status 0 saw the master go: then the keeper ends too.  A helper
+ * dying within a second of its start is restarted a second later.
+ */
+static void __attribute__((noreturn))
+keeper_main(const struct helper_ends *e, struct runconf *rc, struct loop *parent,
+            int daemonize)
+{
+	static const int ignored[] = { SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2, SIGPIPE };
+	struct timespec second = { 1, 0 };
+	char how[96];
+
+	proc_forget_all();
+	child_forget_all();
+	if (parent)
+		loop_free(parent);
+	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+		signal(ignored[i], SIG_IGN);
+	if (daemonize)
+		detach();
+	close_inherited(e);
+	/* the helper's children that outlive it (killed with it) come here */
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	for (int again = 0;; again = 1) {
+		long long t0 = mono_ms();
+		pid_t pid = fork();
+		int status;
+
+		if (pid == 0)
+			helper_main(e, rc, again);
+		if (pid < 0) {
+			log_errno(NULL, "spawn helper: fork", errno);
+			nanosleep(&second, NULL);
+			continue;
+		}
+		status = keeper_wait(pid);
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			_exit(0);
+		proc_describe_status(status, how, sizeof(how));
+		log_msg(SUPERD_LOG_ERROR, NULL, "spawn helper died (%s): starting "
+		        "a new one", how);
+		if (mono_ms() - t0 < 1000)
+			nanosleep(&second, NULL);
+	}
+}
+
+/*
+ * Fork the helper (see helper.h).  It forks twice, so the keeper is not
  * the master's child: the master's children are its workers (tools and
  * tests count them), and the helper ends by itself when the master's
  * socket closes.
  */
-int helper_start_fork(int sv[2], int dead[2], struct runconf *rc,
-                      struct loop *parent, int daemonize)
+int helper_start_fork(const struct helper_ends *e, const char *path,
+                      struct runconf *rc, struct loop *parent, int daemonize)
 {
 	pid_t pid = fork();
 	int status;
@@ -381,15 +495,18 @@ int helper_start_fork(int sv[2], int dead[2], struct runconf *rc,
 		return -1;
 	}
 	if (pid == 0) {
-		close(sv[1]);
-		close(dead[0]);
+		close(e->ctl[1]);
+		close(e->hello[1]);
+		close(e->dead[0]);
+		hs.path = path;
 		pid = fork();
 		if (pid == 0) /* dead[1] stays open (close-on-exec) until exit */
-			helper_main(sv[0], dead[1], rc, parent, daemonize);
+			keeper_main(e, rc, parent, daemonize);
 		_exit(pid < 0 ? 1 : 0);
 	}
-	close(sv[0]);
-	close(dead[1]);
+	close(e->ctl[0]);
+	close(e->hello[0]);
+	close(e->dead[1]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {

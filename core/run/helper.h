@@ -13,6 +13,16 @@
  * When the child exits, the worker gets its wait status back.  A refused
  * request is logged and fails with EPERM.  OpenSSH's privsep monitor
  * works the same way.
+ *
+ * Processes: the master forks twice; the keeper (not the master's child)
+ * forks the helper and a new one whenever it dies.  The helper's children
+ * die with it (PR_SET_PDEATHSIG), and both are subreapers, so nothing
+ * they start is left to PID 1.  Three channels: ctl (master -> helper:
+ * RELOAD; its EOF ends the helper), hello (shared by the master and every
+ * worker; only HELLO, which carries a private socket), and per worker its
+ * private socket (SPAWN, SIGNAL; STARTED, EXITED back).  A worker that
+ * sees its private socket close treats the helper's children as killed
+ * and connects again through hello.
  */
 #ifndef SUPERD_HELPER_H
 #define SUPERD_HELPER_H
@@ -36,12 +46,17 @@ int helper_start(const char *path, struct runconf *rc, struct loop *parent,
  * master.
  */
 void helper_stop(void);
-/**
- * helper_start's fork: sv[0] goes to the helper, sv[1] stays; the helper
- * holds dead[1] until it exits.  0 or -1.
- */
-int helper_start_fork(int sv[2], int dead[2], struct runconf *rc,
-                      struct loop *parent, int daemonize);
+/** The helper's channels: [0] its end, [1] the master's (dead: the
+ *  master reads [0]; the keeper and helper hold [1] until they exit). */
+struct helper_ends {
+	int ctl[2];
+	int hello[2];
+	int dead[2];
+};
+
+/** helper_start's fork (see helper_ends).  0 or -1. */
+int helper_start_fork(const struct helper_ends *e, const char *path,
+                      struct runconf *rc, struct loop *parent, int daemonize);
 /** In the master, after a reload succeeded: the helper loads path too. */
 void helper_reload(const char *path);
 /** In the master: its socket to the helper, or -1. */
@@ -76,5 +91,22 @@ pid_t helper_spawn(const char *svc_name, const struct child_spec *spec,
 
 /** In a worker: signal a child the helper started (its group if group). */
 int helper_signal(pid_t pid, int sig, int group);
+
+/**
+ * Before forking a serve() child that may need the helper (its service
+ * has its own user, which this process cannot switch to): a private
+ * connection to the helper, on an fd above 3 for child_spec.keep_fd; -1
+ * when there is no helper (or on error, logged).
+ */
+int helper_channel(void);
+/** In that serve() child: use fd (from helper_channel) as its connection. */
+void helper_adopt(int fd);
+/**
+ * In a serve() child: have the helper run spec for svc_name as the
+ * service's user, wait for the program to end and exit as it did (its
+ * status; its signal).  The program gets SIGTERM if this process dies
+ * first.  Returns only on failure, with errno.
+ */
+int helper_run(const char *svc_name, const struct child_spec *spec);
 
 #endif

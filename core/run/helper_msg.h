@@ -9,7 +9,8 @@
 #include <stdint.h>
 
 enum helper_type {
-	HM_HELLO = 1,   /**< worker -> helper (on the master's socket): its fd */
+	HM_HELLO = 1,   /**< worker -> helper (on the shared hello socket): the
+	                     helper's end of a private socket */
 	HM_RELOAD,      /**< master -> helper: load the configuration again */
 	HM_SPAWN,       /**< worker -> helper: start a program */
 	HM_STARTED,     /**< helper -> worker: pid, or -1 and errno */
@@ -18,6 +19,11 @@ enum helper_type {
 	HM_OPEN,        /**< master -> helper: open a tls file (path) */
 	HM_OPENED,      /**< helper -> master: the fd, or a = -1 and b = errno */
 };
+
+/** SPAWN flag (in a, beside SUPERD_SPAWN_*): SIGTERM the child's group
+ *  when the socket that asked for it closes (a serve() child waits for
+ *  its program and forwards nothing else). */
+#define HELPER_SPAWN_BOUND 0x10000
 
 /** Largest message: header, strings (service, path, dir, argv, envp). */
 #define HELPER_MSG_MAX (192 * 1024)

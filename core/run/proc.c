@@ -18,6 +18,7 @@
 #include "counters.h"
 #include "conn.h"
 #include "log.h"
+#include "helper.h"
 #include "proc.h"
 #include "spawn_spec.h"
 #include "tcpinfo.h"
@@ -59,6 +60,7 @@ struct serve_child {
 	uint64_t active_ms;             /**< when they last moved */
 	struct loop_timer *check;       /**< the next look (svc->timeout) */
 	int timed_out;                  /**< SIGTERM sent for idleness */
+	int channel;                    /**< to the spawn helper, or -1 */
 };
 
 int proc_watch(pid_t pid, proc_exit_cb *cb, void *arg)
@@ -194,6 +196,8 @@ static int serve_child_main(void *arg)
 	/* host->log in the child goes to the stderr pipe, not to a log fd
 	 * that was closed (and maybe reused by the module). */
 	log_open(LOG_TO_STDERR, NULL, log_get_level());
+	if (sc->channel >= 0)
+		helper_adopt(sc->channel);
 	fl = fcntl(3, F_GETFL);
 	if (fl >= 0 && fcntl(3, F_SETFL, fl & ~O_NONBLOCK) < 0)
 		return 126;
@@ -354,7 +358,13 @@ pid_t proc_spawn_serve_at(struct loop *l, struct superd_service *svc, int fd,
 	sc->on_exit = on_exit;
 	sc->arg = arg;
 	service_child_spec(svc, &spec);
+	/* its own user, which this process can no longer switch to: the
+	 * child's program comes from the helper (see spawn_exec) */
+	sc->channel = svc->user_ids && geteuid() != 0 ? helper_channel() : -1;
+	spec.keep_fd = sc->channel;
 	pid = child_spawn(l, &spec, &w);
+	if (sc->channel >= 0)
+		close(sc->channel);
 	if (pid < 0) {
 		log_errno(svc->name, "fork", errno);
 		free(sc);

@@ -48,6 +48,7 @@ struct superd_service {
 	char **sandbox_write;
 	const struct superd_opt *spawns_at; /**< host->service_spawns, or NULL */
 	char spawns_what[48];           /**< what it starts ("CGI programs") */
+	char **sandbox_exec;            /**< programs it may start (spawn) */
 };
 
 /** Does svc run on workers of its own (`isolate: true`)? */

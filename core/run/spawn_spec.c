@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "helper.h"
+#include "log.h"
 #include "options.h"
 #include "privs.h"
 #include "runconf.h"
@@ -25,6 +27,14 @@ int spawn_spec_make(const superd_service *svc, const struct superd_spawn *in,
 		return -1;
 	}
 	if ((in->flags & SUPERD_SPAWN_AS_USER) && !svc->user_ids) {
+		errno = EPERM;
+		return -1;
+	}
+	if (!spawn_path_allowed(svc, in->path)) {
+		log_msg(SUPERD_LOG_ERROR, svc->name, "refused to start %.256s: not a "
+		        "program the configuration names for this service (a module "
+		        "declares them with sandbox_path and SUPERD_SANDBOX_EXEC)",
+		        in->path);
 		errno = EPERM;
 		return -1;
 	}
@@ -103,7 +113,32 @@ int spawn_exec(superd_service *svc, const struct superd_spawn *spec)
 		return -1;
 	if (spec->fd[2] == SUPERD_SPAWN_LOG)
 		cs.fd[2] = 2;
+	/* a user this process cannot switch to (global: user dropped it):
+	 * the helper runs the program, and this child waits for its end */
+	if (cs.ids && geteuid() != 0 && helper_active())
+		return helper_run(svc->name, &cs);
 	return child_become(&cs);
+}
+
+/* Whether svc declared path (or a directory above it) for execution. */
+int spawn_path_allowed(const superd_service *svc, const char *path)
+{
+	size_t len;
+
+	if (!path || path[0] != '/' || strstr(path, "/../") ||
+	    (strlen(path) >= 3 && strcmp(path + strlen(path) - 3, "/..") == 0))
+		return 0;
+	for (size_t i = 0; svc->sandbox_exec && svc->sandbox_exec[i]; i++) {
+		const char *p = svc->sandbox_exec[i];
+
+		len = strlen(p);
+		while (len > 1 && p[len - 1] == '/')
+			len--;
+		if (strncmp(path, p, len) == 0 &&
+		    (path[len] == '\0' || path[len] == '/' || len == 1))
+			return 1;
+	}
+	return 0;
 }
 
 /* Free the service's resolved user. */

@@ -34,6 +34,11 @@ void spawn_service_spawns(superd_service *svc, const superd_opt *at,
 unsigned spawn_service_protocols(const superd_service *svc);
 /** host->spawn_exec (see module.h). */
 int spawn_exec(superd_service *svc, const struct superd_spawn *spec);
+/**
+ * Whether svc may start path: an absolute path without "..", equal to or
+ * beneath a path the service declared with SUPERD_SANDBOX_EXEC.
+ */
+int spawn_path_allowed(const superd_service *svc, const char *path);
 /** Free what spawn_service_user kept in svc. */
 void spawn_service_free(superd_service *svc);
 

@@ -142,6 +142,8 @@ typedef void superd_child_cb(pid_t pid, int status, void *arg);
 /* Modes for superd_host.sandbox_path. */
 #define SUPERD_SANDBOX_READ 0x1u  /**< read files, list directories */
 #define SUPERD_SANDBOX_WRITE 0x2u /**< also write, create and remove */
+#define SUPERD_SANDBOX_EXEC 0x4u  /**< a program (or a directory of them)
+                                       the service may start with spawn */
 
 /* Special values for struct superd_spawn.fd[]. */
 #define SUPERD_SPAWN_NULL (-1) /**< /dev/null */
@@ -401,7 +403,11 @@ struct superd_host {
 	 * (and what is beneath it) the service needs at run time, with
 	 * SUPERD_SANDBOX_READ or _WRITE (an upload spool, a log reopened
 	 * after rotation).  Paths written in the service's options are
-	 * readable already.  0, or -1 (ENOMEM).
+	 * readable already.  With SUPERD_SANDBOX_EXEC: a program, or a
+	 * directory of programs, the service may start with spawn and
+	 * spawn_exec (always, sandbox or not); any other path is refused
+	 * (EPERM) and logged, by the worker and again by the spawn helper.
+	 * Declare absolute paths.  0, or -1 (ENOMEM).
 	 */
 	int (*sandbox_path)(superd_service *svc, const char *path, unsigned mode);
 

@@ -133,6 +133,11 @@ static int program_check(struct exec_instance *inst, const superd_opt *at,
 		h->opt_error(inst->svc, at, "program %s is not executable", inst->path);
 		return -1;
 	}
+	/* the one program this service may start (the host refuses others) */
+	if (h->sandbox_path(inst->svc, inst->path, SUPERD_SANDBOX_EXEC) < 0) {
+		h->opt_error(inst->svc, at, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 

@@ -178,11 +178,22 @@ static int site_rest(struct http_site *site, const struct site_opts *so)
 	return site_error_pages(site, so);
 }
 
-/* Configure one site from its options view. */
+/* Configure one site from its options view; its root is declared to the
+ * sandbox (read; and execute, for CGI scripts beneath it). */
 static int site_configure(struct http_site *site, const struct site_opts *so)
 {
+	const struct superd_host *h = so->h;
+
 	site->root_fd = -1;
-	return site_root(site, so) < 0 || site_rest(site, so) < 0 ? -1 : 0;
+	if (site_root(site, so) < 0 || site_rest(site, so) < 0)
+		return -1;
+	if (h->sandbox_path(so->svc, site->root_real, SUPERD_SANDBOX_READ) < 0 ||
+	    (site->ncgi && h->sandbox_path(so->svc, site->root_real,
+	                                   SUPERD_SANDBOX_EXEC) < 0)) {
+		h->opt_error(so->svc, NULL, "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 /* A host name pattern: lower case, "name" or "*.suffix".  0 or -1. */

@@ -100,11 +100,14 @@ static void read_all(int fd, char *buf, size_t size)
 	buf[got] = '\0';
 }
 
+/* The services here may start any program (declared with SANDBOX_EXEC). */
+static char *any_program[] = { "/", NULL };
+
 /* What a spawned program sees: fds, signals, session, directory, limits. */
 START_TEST(program_gets_the_reset)
 {
 	struct loop *l = setup();
-	struct superd_service svc = { .name = "t" };
+	struct superd_service svc = { .name = "t", .sandbox_exec = any_program };
 	char *argv[] = { "/bin/sh", "-c",
 	                 "ls /proc/self/fd; grep -E '^Sig(Ign|Blk)' /proc/self/status;"
 	                 " pwd; ps -o sid= -o pgid= -p $$ | tr -s ' '; echo $$;"
@@ -145,11 +148,52 @@ START_TEST(program_gets_the_reset)
 }
 END_TEST
 
+/* A program the service did not declare is refused and logged. */
+START_TEST(undeclared_program_is_refused)
+{
+	struct loop *l = setup();
+	char *only[] = { "/bin/true", NULL };
+	struct superd_service svc = { .name = "t", .sandbox_exec = only };
+	char *argv[] = { "x", NULL }, *envp[] = { NULL };
+	struct superd_spawn sp = { .size = sizeof(sp), .path = "/bin/false",
+	                           .argv = argv, .envp = envp,
+	                           .fd = { -1, -1, -1 } };
+
+	ck_assert_int_eq(host_table()->spawn(&svc, &sp), -1);
+	ck_assert_int_eq(errno, EPERM);
+	ck_assert_msg(strstr(read_log(), "t: refused to start /bin/false: not a "
+	                     "program the configuration names"), "%s", read_log());
+	svc.sandbox_exec = NULL;
+	ck_assert_int_eq(host_table()->spawn(&svc, &sp), -1);
+	ck_assert_int_eq(errno, EPERM);
+	ck_assert_uint_eq(child_count(), 0);
+	teardown(l);
+}
+END_TEST
+
+/* A declared directory covers what is beneath it, by whole components. */
+START_TEST(declared_paths_match_whole_components)
+{
+	char *decl[] = { "/srv/cgi/", "/usr/bin/env", NULL };
+	struct superd_service svc = { .name = "t", .sandbox_exec = decl };
+
+	ck_assert(spawn_path_allowed(&svc, "/srv/cgi/a.cgi"));
+	ck_assert(spawn_path_allowed(&svc, "/srv/cgi/sub/b.cgi"));
+	ck_assert(spawn_path_allowed(&svc, "/usr/bin/env"));
+	ck_assert(!spawn_path_allowed(&svc, "/srv/cgi-other/a.cgi"));
+	ck_assert(!spawn_path_allowed(&svc, "/srv/cgi/../../bin/sh"));
+	ck_assert(!spawn_path_allowed(&svc, "/srv/cgi/sub/.."));
+	ck_assert(!spawn_path_allowed(&svc, "/usr/bin/envx"));
+	ck_assert(!spawn_path_allowed(&svc, "srv/cgi/a.cgi"));
+	ck_assert(!spawn_path_allowed(&svc, NULL));
+}
+END_TEST
+
 /* execve's error comes back from spawn as errno; nothing is left behind. */
 START_TEST(exec_errors_are_returned)
 {
 	struct loop *l = setup();
-	struct superd_service svc = { .name = "t" };
+	struct superd_service svc = { .name = "t", .sandbox_exec = any_program };
 	char *argv[] = { "x", NULL }, *envp[] = { NULL };
 	struct superd_spawn sp = { .size = sizeof(sp), .path = "/no/such/program",
 	                           .argv = argv, .envp = envp,
@@ -182,7 +226,7 @@ END_TEST
 START_TEST(timeout_terms_then_kills_the_group)
 {
 	struct loop *l = setup();
-	struct superd_service svc = { .name = "t" };
+	struct superd_service svc = { .name = "t", .sandbox_exec = any_program };
 	char *argv[] = { "/bin/sh", "-c",
 	                 "trap '' TERM; sleep 30 >/dev/null & echo $!; exec >&-; wait; sleep 30", NULL };
 	char *envp[] = { "PATH=/usr/bin:/bin", NULL };
@@ -229,7 +273,7 @@ END_TEST
 START_TEST(stop_sends_term)
 {
 	struct loop *l = setup();
-	struct superd_service svc = { .name = "t" };
+	struct superd_service svc = { .name = "t", .sandbox_exec = any_program };
 	char *argv[] = { "/bin/sleep", "30", NULL }, *envp[] = { NULL };
 	struct superd_spawn sp = { .size = sizeof(sp), .path = "/bin/sleep", .argv = argv,
 	                           .envp = envp, .fd = { -1, -1, -1 },
@@ -250,7 +294,7 @@ END_TEST
 START_TEST(as_user)
 {
 	struct loop *l;
-	struct superd_service svc = { .name = "t" };
+	struct superd_service svc = { .name = "t", .sandbox_exec = any_program };
 	char *argv[] = { "/bin/sh", "-c", "id -u; id -g; id -G", NULL };
 	char *envp[] = { "PATH=/usr/bin:/bin", NULL };
 	struct superd_spawn sp = { .size = sizeof(sp), .path = "/bin/sh", .argv = argv,
@@ -292,6 +336,8 @@ static Suite *child_suite(void)
 
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, program_gets_the_reset);
+	tcase_add_test(tc, undeclared_program_is_refused);
+	tcase_add_test(tc, declared_paths_match_whole_components);
 	tcase_add_test(tc, exec_errors_are_returned);
 	tcase_add_test(tc, timeout_terms_then_kills_the_group);
 	tcase_add_test(tc, stop_sends_term);

@@ -5,7 +5,8 @@
  *   open PATH     open(PATH, O_RDONLY)
  *   create PATH   open(PATH, O_WRONLY | O_CREAT)
  *   exec          execve("/bin/true")
- *   unshare       unshare(0) (harmless, but on the seccomp deny list)
+ *   unshare       unshare(0) (harmless, but outside the seccomp list)
+ *   spawn PATH    host->spawn(PATH) (options: {program: P} declares P)
  *
  * Answers: "ok", or "err ERRNO".
  */
@@ -19,20 +20,41 @@
 
 #include "superd/module.h"
 
-/* The instance is the host table itself (no state of its own). */
+/* The instance is the host table itself (no state of its own); the
+ * option `program` is declared as a program the service may start. */
 static int probe_configure(const struct superd_host *h, superd_service *svc,
                            const superd_opt *options, void **instance)
 {
+	const char *prog = NULL;
+
+	if (h->opt_string(svc, h->opt_get(options, "program"), &prog) < 0 ||
+	    (prog && h->sandbox_path(svc, prog, SUPERD_SANDBOX_EXEC) < 0))
+		return -1;
 	*instance = (void *)h;
 	return 0;
 }
 
+/* spawn PATH: start it with nothing attached; its errno, or 0. */
+static int probe_spawn(const struct superd_host *h, superd_conn *c,
+                       const char *path)
+{
+	char *argv[] = { (char *)path, NULL }, *envp[] = { NULL };
+	struct superd_spawn sp = { .size = sizeof(sp), .path = path, .argv = argv,
+	                           .envp = envp,
+	                           .fd = { SUPERD_SPAWN_NULL, SUPERD_SPAWN_NULL,
+	                                   SUPERD_SPAWN_NULL } };
+
+	return h->spawn(h->conn_service(c), &sp) < 0 ? errno : 0;
+}
+
 /* Run one command; its errno, or 0. */
-static int probe_run(const char *cmd)
+static int probe_run(const struct superd_host *h, superd_conn *c, const char *cmd)
 {
 	char *argv[] = { "true", NULL }, *envp[] = { NULL };
 	int fd;
 
+	if (strncmp(cmd, "spawn ", 6) == 0)
+		return probe_spawn(h, c, cmd + 6);
 	if (strncmp(cmd, "open ", 5) == 0)
 		fd = open(cmd + 5, O_RDONLY | O_CLOEXEC);
 	else if (strncmp(cmd, "create ", 7) == 0)
@@ -69,7 +91,7 @@ static size_t probe_data(superd_conn *c, void *instance, void *state,
 			return SUPERD_DATA_ABORT;
 		memcpy(cmd, data + used, n);
 		cmd[n] = '\0';
-		err = probe_run(cmd);
+		err = probe_run(host, c, cmd);
 		if (err)
 			snprintf(out, sizeof(out), "err %d\n", err);
 		else
