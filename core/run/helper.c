@@ -442,8 +442,12 @@ keeper_main(const struct helper_ends *e, struct runconf *rc, struct loop *parent
 {
 	static const int ignored[] = { SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2, SIGPIPE };
 	struct timespec second = { 1, 0 };
+	pid_t self = getpid();
 	char how[96];
 
+	/* the master waits for this pid's end when it stops (helper_stop) */
+	if (write(e->dead[1], &self, sizeof(self)) < 0)
+		log_errno(NULL, "spawn helper: keeper", errno);
 	proc_forget_all();
 	child_forget_all();
 	if (parent)
@@ -482,12 +486,13 @@ keeper_main(const struct helper_ends *e, struct runconf *rc, struct loop *parent
  * Fork the helper (see helper.h).  It forks twice, so the keeper is not
  * the master's child: the master's children are its workers (tools and
  * tests count them), and the helper ends by itself when the master's
- * socket closes.
+ * socket closes.  The keeper's pid comes back over the dead pipe.
  */
-int helper_start_fork(const struct helper_ends *e, const char *path,
-                      struct runconf *rc, struct loop *parent, int daemonize)
+pid_t helper_start_fork(const struct helper_ends *e, const char *path,
+                        struct runconf *rc, struct loop *parent, int daemonize)
 {
-	pid_t pid = fork();
+	pid_t pid = fork(), keeper = 0;
+	ssize_t n;
 	int status;
 
 	if (pid < 0) {
@@ -513,5 +518,8 @@ int helper_start_fork(const struct helper_ends *e, const char *path,
 		log_msg(SUPERD_LOG_ERROR, NULL, "cannot fork the spawn helper");
 		return -1;
 	}
-	return 0;
+	do
+		n = read(e->dead[0], &keeper, sizeof(keeper));
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof(keeper) ? keeper : 0;
 }

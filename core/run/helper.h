@@ -41,9 +41,9 @@
 int helper_start(const char *path, struct runconf *rc, struct loop *parent,
                  int daemonize);
 /**
- * In the master, before it exits: close the helper's socket and wait
- * (at most 5 s) until the helper has gone, so nothing outlives the
- * master.
+ * In the master, before it exits: close the helper's sockets and wait
+ * (at most 5 s) until the keeper has exited (its pidfd; else the dead
+ * pipe's EOF), so nothing outlives the master.
  */
 void helper_stop(void);
 /** The helper's channels: [0] its end, [1] the master's (dead: the
@@ -54,9 +54,10 @@ struct helper_ends {
 	int dead[2];
 };
 
-/** helper_start's fork (see helper_ends).  0 or -1. */
-int helper_start_fork(const struct helper_ends *e, const char *path,
-                      struct runconf *rc, struct loop *parent, int daemonize);
+/** helper_start's fork (see helper_ends): the keeper's pid (0: unknown),
+ *  or -1 (logged). */
+pid_t helper_start_fork(const struct helper_ends *e, const char *path,
+                        struct runconf *rc, struct loop *parent, int daemonize);
 /** In the master, after a reload succeeded: the helper loads path too. */
 void helper_reload(const char *path);
 /** In the master: its socket to the helper, or -1. */

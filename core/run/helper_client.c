@@ -12,6 +12,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,6 +34,7 @@ static struct {
 	int ctl;                   /**< master: its socket to the helper */
 	int hello;                 /**< master, worker: where HELLO goes */
 	int dead;                  /**< master: EOF once the helper is gone */
+	int pidfd;                 /**< master: the keeper's pidfd, or -1 */
 	int fd;                    /**< worker: its private socket */
 	int32_t next_id;
 	struct loop *loop;
@@ -40,7 +42,7 @@ static struct {
 	size_t npending;
 	struct loop_timer *drain;
 	char buf[HELPER_MSG_MAX + 1];
-} hc = { .ctl = -1, .hello = -1, .fd = -1, .dead = -1 };
+} hc = { .ctl = -1, .hello = -1, .fd = -1, .dead = -1, .pidfd = -1 };
 
 /* Close both ends of each pair that is open. */
 static void close_pairs(int *fds, size_t n)
@@ -55,6 +57,7 @@ int helper_start(const char *path, struct runconf *rc, struct loop *parent,
                  int daemonize)
 {
 	struct helper_ends e = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
+	pid_t keeper;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, e.ctl) < 0 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, e.hello) < 0 ||
@@ -63,12 +66,18 @@ int helper_start(const char *path, struct runconf *rc, struct loop *parent,
 		close_pairs(&e.ctl[0], 6);
 		return -1;
 	}
-	if (helper_start_fork(&e, path, rc, parent, daemonize) < 0) {
+	keeper = helper_start_fork(&e, path, rc, parent, daemonize);
+	if (keeper < 0) {
 		close(e.dead[0]);
 		close(e.ctl[1]);
 		close(e.hello[1]);
 		return -1;
 	}
+#ifdef SYS_pidfd_open
+	/* the keeper closes the dead pipe a moment before it has exited */
+	if (keeper > 0)
+		hc.pidfd = (int)syscall(SYS_pidfd_open, keeper, 0);
+#endif
 	hc.ctl = e.ctl[1];
 	hc.hello = e.hello[1];
 	hc.dead = e.dead[0];
@@ -80,7 +89,8 @@ int helper_start(const char *path, struct runconf *rc, struct loop *parent,
 /* Let the helper go, and wait until it did (see helper.h). */
 void helper_stop(void)
 {
-	struct pollfd p = { .fd = hc.dead, .events = POLLIN };
+	struct pollfd p = { .fd = hc.pidfd >= 0 ? hc.pidfd : hc.dead,
+	                    .events = POLLIN };
 	char c;
 
 	if (hc.ctl >= 0)
@@ -92,10 +102,12 @@ void helper_stop(void)
 		return;
 	while (poll(&p, 1, 5000) < 0 && errno == EINTR)
 		;
-	if (p.revents && read(hc.dead, &c, 1) < 0)
+	if (p.fd == hc.dead && p.revents && read(hc.dead, &c, 1) < 0)
 		log_errno(NULL, "spawn helper", errno);
 	close(hc.dead);
-	hc.dead = -1;
+	if (hc.pidfd >= 0)
+		close(hc.pidfd);
+	hc.dead = hc.pidfd = -1;
 }
 
 /* Tell the helper to load path again (see helper.h). */
