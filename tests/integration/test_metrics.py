@@ -109,9 +109,16 @@ def counters_after(s, want_echo):
 
 
 def settled(s):
-    """Samples once the harness's start-up probe (one connection per port)
-    is counted: the baseline that traffic adds to."""
-    return counters_after(s, 1)[1]
+    """Samples once the harness's start-up probes (one connection per port)
+    are counted: the baseline that traffic adds to.  The probe of the
+    closed service is refused by a worker that may be slower than the one
+    serving echo's, so its refusal is waited for too."""
+    def ready():
+        sm = counters_after(s, 1)[1]
+        acl = [v for (n, l), v in sm.items() if n == "superd_connections_refused_total"
+               and {("service", "closed"), ("reason", "acl")} <= l]
+        return sm if sum(acl) >= 1 else None
+    return h.wait_until(ready, 5, what="the closed service's probe refused and counted")
 
 
 def check_monotonic(before, after, what):
