@@ -4,6 +4,14 @@
 noinst_PROGRAMS += bench/sdload
 bench_sdload_SOURCES = bench/sdload.c
 
+# New TLS connections per second (bench/tls.sh), full or resumed.
+if HAVE_OPENSSL
+noinst_PROGRAMS += bench/tlsload
+bench_tlsload_SOURCES = bench/tlsload.c
+bench_tlsload_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+bench_tlsload_LDADD = $(OPENSSL_LIBS)
+endif
+
 dist_noinst_SCRIPTS += bench/run.sh bench/report.py bench/balance.sh \
 	bench/slowbody.py bench/tls.sh bench/slowclients.py
 EXTRA_DIST += bench/README.md bench/peers/xinetd.conf bench/peers/lighttpd.conf \

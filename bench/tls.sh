@@ -2,21 +2,41 @@
 # bench/tls.sh - superd's TLS against nginx and lighttpd (mod_openssl) for
 # HTTPS, and against stunnel4 in front of tcpserver for a TLS echo.  One
 # run, short; every server on CPU 0 with one worker, the load on CPU 1; the
-# same ECDSA P-256 certificate and TLS 1.3 for all.  Not run by make check.
+# same ECDSA P-256 certificate for all, and the protocol and cipher each
+# server agreed on printed (they must be the same).  Not run by make check.
 #
-#   SUPERD_BIN=_build/dev/superd bench/tls.sh [-d SECONDS]
+#   SUPERD_BIN=_build/dev/superd [TLSLOAD=_build/dev/bench/tlsload] \
+#       bench/tls.sh [-d SECONDS] [-s 'superd nginx lighttpd'] [-p POINTS]
 #
-# Prints one line per scenario and server: requests/s (wrk, 50 keep-alive
-# connections: 100 B, 4 KiB, 1 MiB), new connections/s (openssl s_time,
-# full handshake and resumed), echo MB/s through TLS, and kB of server
-# memory per idle TLS connection (RSS growth over 1000 of them / 1000).
-# A missing peer is left out.  Nothing outlives the script.
+# POINTS: any of 100b 4k 1m new reuse echo idle (default all).
+# One line per point and server: the rate seen by the client, the server's
+# CPU seconds (utime + stime of all its processes, /proc), and the rate per
+# busy server-core second (the comparison that holds when the client is the
+# limit): wrk with 50 keep-alive connections (100 B, 4 KiB, 1 MiB), new
+# connections/s with a full handshake and resumed with a ticket (tlsload,
+# one GET each), echo MB/s through one TLS connection, and memory per idle
+# TLS connection (Pss and RSS growth of all the server's processes over
+# 1000 handshaken, idle connections).  A missing peer is left out.
+# Nothing outlives the script.
 set -u
 DUR=5
-[ "${1:-}" = "-d" ] && DUR=$2
+ONLY="superd nginx lighttpd"
+POINTS="100b 4k 1m new reuse echo idle"
+while [ $# -gt 1 ]; do
+	case $1 in
+	-d) DUR=$2 ;;
+	-s) ONLY=$2 ;;
+	-p) POINTS=$2 ;;
+	*) echo "usage: $0 [-d SECONDS] [-s SERVERS] [-p POINTS]" >&2; exit 2 ;;
+	esac
+	shift 2
+done
 HERE=$(cd "$(dirname "$0")" && pwd)
 SUPERD_BIN=${SUPERD_BIN:-$HERE/../superd}
 MODS=${SUPERD_MODULE_PATH:-$(dirname "$SUPERD_BIN")/.libs}
+TLSLOAD=${TLSLOAD:-$(dirname "$SUPERD_BIN")/bench/tlsload}
+HZ=$(getconf CLK_TCK)
+ulimit -n 8192 2>/dev/null || ulimit -n 4096 2>/dev/null
 W=$(mktemp -d /tmp/superd-tlsbench-XXXXXX)
 chmod 755 "$W"
 PIDS=""
@@ -28,20 +48,22 @@ cleanup() {
 	rm -rf "$W"
 }
 trap cleanup EXIT INT TERM
+want() { case " $2 " in *" $1 "*) return 0 ;; esac; return 1; }
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	-subj /CN=localhost -keyout "$W/k.pem" -out "$W/c.pem" 2>/dev/null
 cat "$W/c.pem" "$W/k.pem" >"$W/both.pem"
 mkdir -p "$W/www"
-head -c 100 /dev/zero | tr '\0' a >"$W/www/100b.txt"
-head -c 4096 /dev/zero | tr '\0' a >"$W/www/4k.txt"
-head -c 1048576 /dev/urandom >"$W/www/1m.bin"
+head -c 100 /dev/zero | tr '\0' a >"$W/www/100b"
+head -c 4096 /dev/zero | tr '\0' a >"$W/www/4k"
+head -c 1048576 /dev/urandom >"$W/www/1m"
 
-# start NAME CMD...: in its own process group, pinned to CPU 0
+# start NAME CMD...: in its own process group (its id in PG_NAME), on CPU 0
 start() {
 	name=$1; shift
 	setsid taskset -c 0 "$@" >"$W/$name.log" 2>&1 &
 	PIDS="$PIDS $!"
+	eval "PG_$name=$!"
 }
 wait_port() {
 	i=0
@@ -65,11 +87,12 @@ services:
     listen: "127.0.0.1:20544"
     tls: {cert: c.pem, key: k.pem}
 EOF
-start superd "$SUPERD_BIN" -f "$W/superd.yaml"
+want superd "$ONLY" && start superd "$SUPERD_BIN" -f "$W/superd.yaml"
 
 cat >"$W/nginx.conf" <<EOF
 daemon off; master_process on; worker_processes 1; pid $W/nginx.pid;
 error_log $W/nginx-error.log warn;
+worker_rlimit_nofile 8192;
 events { worker_connections 4096; }
 http {
 	access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;
@@ -83,14 +106,17 @@ http {
 	}
 }
 EOF
-command -v nginx >/dev/null && start nginx nginx -c "$W/nginx.conf" -p "$W"
+want nginx "$ONLY" && command -v nginx >/dev/null &&
+	start nginx nginx -c "$W/nginx.conf" -p "$W"
 
-if [ -f /usr/lib/lighttpd/mod_openssl.so ]; then
+if want lighttpd "$ONLY" && [ -f /usr/lib/lighttpd/mod_openssl.so ]; then
 	cat >"$W/lighttpd.conf" <<EOF
 server.document-root = "$W/www"
 server.bind = "127.0.0.1"
 server.port = 20546
 server.modules = ("mod_openssl")
+server.max-fds = 8192
+server.max-connections = 4096
 server.max-keep-alive-requests = 1000000
 server.max-keep-alive-idle = 60
 ssl.engine = "enable"
@@ -99,7 +125,8 @@ EOF
 	start lighttpd lighttpd -D -f "$W/lighttpd.conf"
 fi
 
-if command -v stunnel4 >/dev/null && command -v tcpserver >/dev/null; then
+if want echo "$POINTS" && command -v stunnel4 >/dev/null &&
+	command -v tcpserver >/dev/null; then
 	start tcpserver tcpserver -q -c 2000 127.0.0.1 20547 cat
 	cat >"$W/stunnel.conf" <<EOF
 foreground = yes
@@ -113,37 +140,72 @@ EOF
 	start stunnel stunnel4 "$W/stunnel.conf"
 fi
 
-SERVERS="superd:20543"
-wait_port 20543 || { echo "superd did not start"; cat "$W/superd.log"; exit 1; }
-wait_port 20545 && SERVERS="$SERVERS nginx:20545"
+SERVERS=""
+if want superd "$ONLY"; then
+	wait_port 20543 || { echo "superd did not start"; cat "$W/superd.log"; exit 1; }
+	SERVERS="superd:20543"
+fi
+want nginx "$ONLY" && wait_port 20545 && SERVERS="$SERVERS nginx:20545"
 [ -f "$W/lighttpd.conf" ] && wait_port 20546 && SERVERS="$SERVERS lighttpd:20546"
 
+# cpu_ticks PGID...: user + system ticks of every process in the groups,
+# with the reaped children's (tcpserver's cat)
+cpu_ticks() {
+	total=0
+	for g in "$@"; do
+		for p in $(pgrep -g "$g"); do
+			t=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null |
+				awk '{print $12 + $13 + $14 + $15}')
+			total=$((total + ${t:-0}))
+		done
+	done
+	echo "$total"
+}
+# per_cpu COUNT TICKS: COUNT per busy server-core second
+per_cpu() { awk "BEGIN { if ($2 > 0) printf \"%.0f\", $1 * $HZ / $2; else print \"?\" }"; }
+pg_of() { eval "echo \${PG_$1:-}"; }
 load() { taskset -c 1 "$@"; }
-echo "# TLS bench, $DUR s per point, server on CPU 0, load on CPU 1 (shared machine)"
+
+echo "# TLS bench, $DUR s per point, server on CPU 0, load on CPU 1"
+echo "# point server rate unit server-cpu-s per-busy-server-core-second"
 for s in $SERVERS; do
-	name=${s%%:*}; port=${s##*:}
-	for f in 100b.txt 4k.txt 1m.bin; do
-		r=$(load wrk -t1 -c50 -d"${DUR}s" "https://127.0.0.1:$port/$f" 2>/dev/null |
-			awk '/Requests\/sec/ {print $2}')
-		echo "https.$f.keepalive.c50 $name ${r:-?} req/s"
+	name=${s%%:*}; port=${s##*:}; pg=$(pg_of "$name")
+	agreed=$(openssl s_client -connect "127.0.0.1:$port" -servername localhost \
+		</dev/null 2>/dev/null | awk '/^New, / {print $2, $5; exit}')
+	echo "# $name agrees on: $agreed"
+	for f in 100b 4k 1m; do
+		want "$f" "$POINTS" || continue
+		t0=$(cpu_ticks "$pg")
+		out=$(load wrk -t1 -c50 -d"${DUR}s" "https://127.0.0.1:$port/$f" 2>/dev/null)
+		t1=$(cpu_ticks "$pg")
+		n=$(echo "$out" | awk '/requests in/ {print $1}')
+		r=$(echo "$out" | awk '/Requests\/sec/ {printf "%.0f", $2}')
+		echo "https.$f.keepalive.c50 $name ${r:-?} req/s" \
+			"$(awk "BEGIN {print ($t1 - $t0) / $HZ}")" "$(per_cpu "${n:-0}" $((t1 - t0)))"
 	done
 	for mode in new reuse; do
-		c=$(load openssl s_time -connect "127.0.0.1:$port" -$mode -time "$DUR" 2>/dev/null |
-			awk '/connections in [0-9.]+ real seconds/ {printf "%.0f", $1 / $4; exit}')
-		echo "tls.handshake.$mode $name ${c:-?} conn/s"
+		want "$mode" "$POINTS" && [ -x "$TLSLOAD" ] || continue
+		flag=""; [ "$mode" = reuse ] && flag=-r
+		t0=$(cpu_ticks "$pg")
+		out=$(load "$TLSLOAD" -p "$port" -d "$DUR" -c 2 $flag -g /100b)
+		t1=$(cpu_ticks "$pg")
+		n=$(echo "$out" | sed -n 's/.*conns=\([0-9]*\).*/\1/p')
+		r=$(echo "$out" | sed -n 's/.*rate=\([0-9]*\).*/\1/p')
+		res=$(echo "$out" | sed -n 's/.*resumed=\([0-9]*\).*/\1/p')
+		echo "tls.handshake.$mode $name ${r:-?} conn/s" \
+			"$(awk "BEGIN {print ($t1 - $t0) / $HZ}")" "$(per_cpu "${n:-0}" $((t1 - t0)))" \
+			"(resumed ${res:-?} of ${n:-?})"
 	done
 done
 
 # echo streaming: 64 MiB through TLS and back, one connection
-echo_mbs() {
+echo_mb() {
 	load python3 - "$1" <<'EOF'
-import socket, ssl, sys, time, threading
+import socket, ssl, sys, time
 ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
 s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))))
 blk = b"x" * 65536; n = 1024; got = 0; t0 = time.time()
-s.setblocking(True)
-import selectors
-sel = selectors.DefaultSelector(); s.setblocking(False)
+s.setblocking(False)
 sent = 0; pend = b""
 while got < n * len(blk):
     if sent < n and not pend:
@@ -160,44 +222,60 @@ while got < n * len(blk):
             got += len(b)
     except (ssl.SSLWantReadError, ssl.SSLWantWriteError, BlockingIOError):
         pass
-print("%.0f" % (got / (time.time() - t0) / 1e6))
+print("%.0f %.1f" % (got / (time.time() - t0) / 1e6, got / 1e6))
 EOF
 }
-echo "tls.echo.stream superd $(echo_mbs 20544) MB/s"
-wait_port 20548 && echo "tls.echo.stream stunnel4+tcpserver $(echo_mbs 20548) MB/s"
+# echo_point NAME PORT PGID...
+echo_point() {
+	name=$1; port=$2; shift 2
+	t0=$(cpu_ticks "$@")
+	out=$(echo_mb "$port")
+	t1=$(cpu_ticks "$@")
+	echo "tls.echo.stream $name ${out%% *} MB/s" \
+		"$(awk "BEGIN {print ($t1 - $t0) / $HZ}")" "$(per_cpu "${out##* }" $((t1 - t0)))"
+}
+if want echo "$POINTS"; then
+	want superd "$ONLY" && echo_point superd 20544 "$(pg_of superd)"
+	[ -f "$W/stunnel.conf" ] && wait_port 20548 &&
+		echo_point stunnel4+tcpserver 20548 "$(pg_of stunnel)" "$(pg_of tcpserver)"
+fi
 
-# memory per idle TLS connection: RSS of the server's processes before and
-# after 1000 idle, handshaken connections
-rss_kb() {
+# memory per idle TLS connection: Pss and RSS of all the server's processes
+# before and after 1000 idle, handshaken connections
+mem_kb() {
 	total=0
 	for p in $(pgrep -g "$1"); do
-		r=$(awk '/^VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null)
+		r=$(awk -v k="$2:" '$1 == k {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null)
 		total=$((total + ${r:-0}))
 	done
 	echo $total
 }
-idle_kb() {
-	pg=$1; port=$2
-	before=$(rss_kb "$pg")
-	load python3 - "$port" "$W/idle.$port" <<'EOF' &
-import socket, ssl, sys, time
+idle_point() {
+	name=$1; pg=$2; port=$3
+	pss0=$(mem_kb "$pg" Pss); rss0=$(mem_kb "$pg" Rss)
+	load python3 - "$port" "$W/idle.$port" "$W/idle.$port.done" <<'EOF' &
+import os, socket, ssl, sys, time
 ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
 keep = [ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))))
         for _ in range(1000)]
 open(sys.argv[2], "w").close()
-time.sleep(4)
+end = time.time() + 30
+while not os.path.exists(sys.argv[3]) and time.time() < end:
+    time.sleep(0.05)
 EOF
+	client=$!
 	i=0
 	while [ ! -f "$W/idle.$port" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-	sleep 0.5
-	after=$(rss_kb "$pg")
-	wait
-	echo "$(( (after - before) ))"
+	sleep 0.5 # the server's last handshakes settle
+	pss1=$(mem_kb "$pg" Pss); rss1=$(mem_kb "$pg" Rss)
+	touch "$W/idle.$port.done"
+	wait "$client" # (not a bare wait: the servers are children too)
+	echo "tls.idle.memory $name $(awk "BEGIN {printf \"%.1f\", ($pss1 - $pss0) / 1000}")" \
+		"kB/conn Pss ($(awk "BEGIN {printf \"%.1f\", ($rss1 - $rss0) / 1000}") RSS)"
 }
-set -- $PIDS
-for s in $SERVERS; do
-	name=${s%%:*}; port=${s##*:}
-	case $name in superd) pg=$1 ;; nginx) pg=$2 ;; lighttpd) pg=$3 ;; esac
-	kb=$(idle_kb "$pg" "$port")
-	echo "tls.idle.memory $name $(awk "BEGIN {printf \"%.1f\", $kb / 1000}") kB/conn"
-done
+if want idle "$POINTS"; then
+	for s in $SERVERS; do
+		name=${s%%:*}; port=${s##*:}
+		idle_point "$name" "$(pg_of "$name")" "$port"
+	done
+fi

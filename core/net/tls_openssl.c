@@ -173,7 +173,8 @@ static int ticket_keys(const struct tls_ctx *ctx, unsigned long long period,
 
 /*
  * OpenSSL's ticket key callback: encrypt with the current period's key;
- * decrypt with the current (1) or the previous one (2: renew the ticket).
+ * decrypt with the current (1) or the previous one (2: renew the ticket);
+ * TLS 1.3 always gets a new ticket.
  */
 static int ticket_cb(SSL *ssl, unsigned char name[16], unsigned char *iv,
                      EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
@@ -197,7 +198,9 @@ static int ticket_cb(SSL *ssl, unsigned char name[16], unsigned char *iv,
 			continue;
 		if (ticket_keys(ctx, period - (unsigned)back, iv, cctx, hctx, 0) < 0)
 			return -1;
-		return back ? 2 : 1;
+		/* TLS 1.3 clients use a ticket once: a resumption needs a
+		 * new one (OpenSSL sends it only when told to renew) */
+		return back || SSL_version(ssl) == TLS1_3_VERSION ? 2 : 1;
 	}
 	return 0; /* unknown or too old: a full handshake */
 }

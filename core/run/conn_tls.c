@@ -258,14 +258,22 @@ ssize_t conn_io_write(superd_conn *c, const void *buf, size_t len)
 }
 
 /*
+ * Without kTLS a file goes out as this many bytes read at once, then
+ * written as TLS records until the socket is full: one pread per four
+ * records.
+ */
+#define TLS_FILE_CHUNK (4 * TLS_RECORD_MAX)
+
+/*
  * A file segment over TLS: SSL_sendfile when the kernel does the TLS
- * (kTLS); otherwise one record's worth read at *off and written (a retry
- * reads the same bytes again, as OpenSSL wants).
+ * (kTLS); otherwise up to TLS_FILE_CHUNK read at *off and written record
+ * by record (a retry reads the same bytes again, as OpenSSL wants).
+ * Bytes sent, or -1 with errno (EAGAIN: the socket is full).
  */
 ssize_t conn_io_file(superd_conn *c, int fd, off_t *off, size_t len)
 {
-	unsigned char buf[TLS_RECORD_MAX];
-	size_t want = len < sizeof(buf) ? len : sizeof(buf);
+	unsigned char buf[TLS_FILE_CHUNK];
+	size_t want = len < sizeof(buf) ? len : sizeof(buf), done = 0;
 	ssize_t n = tls_sendfile(c->tls, fd, *off, len);
 
 	if (n == TLS_NOTSUP) {
@@ -274,7 +282,17 @@ ssize_t conn_io_file(superd_conn *c, int fd, off_t *off, size_t len)
 		while (n < 0 && errno == EINTR);
 		if (n <= 0)
 			return n;
-		n = conn_io_write(c, buf, (size_t)n);
+		while (done < (size_t)n) {
+			ssize_t w = conn_io_write(c, buf + done, (size_t)n - done);
+
+			if (w <= 0) {
+				if (done)
+					break; /* sent some: the next call gets the error */
+				return w;
+			}
+			done += (size_t)w;
+		}
+		n = (ssize_t)done;
 	} else if (n == TLS_WANT_WRITE) {
 		errno = EAGAIN;
 		n = -1;
