@@ -48,6 +48,13 @@ struct tls_cert {
 	size_t nnames;
 };
 
+/** The ticket keys of one period (slot period % 2), derived once. */
+struct ticket_keyset {
+	unsigned long long period;
+	int valid;
+	unsigned char name[32], aes[32], mac[32];
+};
+
 struct tls_ctx {
 	struct tls_cert *certs; /**< [0] the default */
 	size_t ncerts;
@@ -55,6 +62,8 @@ struct tls_ctx {
 	unsigned char alpn[64]; /**< wire format: length, name */
 	size_t alpn_len;
 	unsigned char secret[TICKET_SECRET]; /**< ticket keys derive from it */
+	struct ticket_keyset keys[2]; /**< derived for the last periods used */
+	EVP_CIPHER *cbc;        /**< AES-256-CBC, fetched once */
 	long skew;              /**< tests: seconds added to the clock */
 	char service[72];
 };
@@ -146,28 +155,44 @@ static int ticket_derive(const struct tls_ctx *ctx, const char *label,
 	                 sizeof(ctx->secret), msg, n + 8, out, 32, &len) ? 0 : -1;
 }
 
-/* Set up cipher and MAC for period's keys.  0 or -1. */
-static int ticket_keys(const struct tls_ctx *ctx, unsigned long long period,
+/*
+ * The keys of period: derived at its first use and kept (a worker derives
+ * them in its own copy of the context), so a handshake does no key
+ * derivation.  NULL when OpenSSL fails.
+ */
+static const struct ticket_keyset *keyset(struct tls_ctx *ctx,
+                                          unsigned long long period)
+{
+	struct ticket_keyset *k = &ctx->keys[period % 2];
+
+	if (k->valid && k->period == period)
+		return k;
+	k->valid = 0;
+	if (ticket_derive(ctx, "name", period, k->name) < 0 ||
+	    ticket_derive(ctx, "aes", period, k->aes) < 0 ||
+	    ticket_derive(ctx, "mac", period, k->mac) < 0)
+		return NULL;
+	k->period = period;
+	k->valid = 1;
+	return k;
+}
+
+/* Set up cipher and MAC with k's keys.  0 or -1. */
+static int ticket_keys(const struct tls_ctx *ctx, const struct ticket_keyset *k,
                        unsigned char *iv, EVP_CIPHER_CTX *cctx,
                        EVP_MAC_CTX *hctx, int enc)
 {
-	unsigned char aes[32], mac[32];
 	OSSL_PARAM params[3];
 	int ok;
 
-	if (ticket_derive(ctx, "aes", period, aes) < 0 ||
-	    ticket_derive(ctx, "mac", period, mac) < 0)
-		return -1;
-	params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, mac,
-	                                              sizeof(mac));
+	params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY,
+	                                              (void *)k->mac, sizeof(k->mac));
 	params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
 	                                             (char *)"SHA256", 0);
 	params[2] = OSSL_PARAM_construct_end();
-	ok = enc ? EVP_EncryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, aes, iv)
-	         : EVP_DecryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, aes, iv);
+	ok = enc ? EVP_EncryptInit_ex(cctx, ctx->cbc, NULL, k->aes, iv)
+	         : EVP_DecryptInit_ex(cctx, ctx->cbc, NULL, k->aes, iv);
 	ok = ok && EVP_MAC_CTX_set_params(hctx, params);
-	OPENSSL_cleanse(aes, sizeof(aes));
-	OPENSSL_cleanse(mac, sizeof(mac));
 	return ok ? 0 : -1;
 }
 
@@ -179,24 +204,23 @@ static int ticket_keys(const struct tls_ctx *ctx, unsigned long long period,
 static int ticket_cb(SSL *ssl, unsigned char name[16], unsigned char *iv,
                      EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
 {
-	const struct tls_ctx *ctx = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+	struct tls_ctx *ctx = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
 	unsigned long long now = (unsigned long long)(time(NULL) + ctx->skew);
 	unsigned long long period = now / TLS_TICKET_PERIOD;
-	unsigned char want[32];
+	const struct ticket_keyset *k;
 
 	if (enc) {
-		if (ticket_derive(ctx, "name", period, want) < 0 ||
-		    RAND_bytes(iv, EVP_MAX_IV_LENGTH) != 1)
+		if (!(k = keyset(ctx, period)) || RAND_bytes(iv, EVP_MAX_IV_LENGTH) != 1)
 			return -1;
-		memcpy(name, want, TICKET_NAME);
-		return ticket_keys(ctx, period, iv, cctx, hctx, 1) < 0 ? -1 : 1;
+		memcpy(name, k->name, TICKET_NAME);
+		return ticket_keys(ctx, k, iv, cctx, hctx, 1) < 0 ? -1 : 1;
 	}
 	for (int back = 0; back < 2 && period >= (unsigned long long)back; back++) {
-		if (ticket_derive(ctx, "name", period - (unsigned)back, want) < 0)
+		if (!(k = keyset(ctx, period - (unsigned)back)))
 			return -1;
-		if (CRYPTO_memcmp(name, want, TICKET_NAME) != 0)
+		if (CRYPTO_memcmp(name, k->name, TICKET_NAME) != 0)
 			continue;
-		if (ticket_keys(ctx, period - (unsigned)back, iv, cctx, hctx, 0) < 0)
+		if (ticket_keys(ctx, k, iv, cctx, hctx, 0) < 0)
 			return -1;
 		/* TLS 1.3 clients use a ticket once: a resumption needs a
 		 * new one (OpenSSL sends it only when told to renew) */
@@ -590,7 +614,8 @@ struct tls_ctx *tls_ctx_new(const struct tls_conf *tc, const char *service,
 		memcpy(ctx->alpn + 1, alpn, ctx->alpn[0]);
 		ctx->alpn_len = 1 + (size_t)ctx->alpn[0];
 	}
-	if (ticket_secret(service, ctx->secret) < 0) {
+	ctx->cbc = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
+	if (!ctx->cbc || ticket_secret(service, ctx->secret) < 0) {
 		diag_at(tc->at, "service '%s': tls: no random bytes (%s)", service,
 		        ssl_error_text());
 		failed = 1;
@@ -618,6 +643,8 @@ void tls_ctx_free(struct tls_ctx *ctx)
 	for (size_t i = 0; i < ctx->ncerts; i++)
 		SSL_CTX_free(ctx->certs[i].ssl);
 	OPENSSL_cleanse(ctx->secret, sizeof(ctx->secret));
+	OPENSSL_cleanse(ctx->keys, sizeof(ctx->keys));
+	EVP_CIPHER_free(ctx->cbc);
 	free(ctx->certs);
 	free(ctx);
 }
