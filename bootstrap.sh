@@ -26,6 +26,9 @@ BUILD_PKGS="autoconf automake libtool pkg-config make gcc libc6-dev libyaml-dev 
 TEST_PKGS="curl openssl haproxy prometheus testssl.sh chromium chromium-driver
 	stress-ng netcat-openbsd clang libclang-rt-14-dev systemd procps util-linux iproute2 groff mandoc
 	man-db build-essential debhelper dpkg-dev fakeroot lintian rpm python3-yaml logrotate xinetd"
+# The peers and load tools of bench/ (run.sh, tls.sh): `./bootstrap.sh bench-deps`.
+BENCH_PKGS="xinetd ucspi-tcp lighttpd lighttpd-mod-openssl nginx-light wrk apache2-utils
+	stunnel4 linux-perf"
 
 # install_missing PKG...: apt-get install only what dpkg does not have.
 install_missing() {
@@ -120,8 +123,10 @@ cat_failed() {
 case "${1:-}" in
 run) do_run ;;
 test) do_test ;;
+# shellcheck disable=SC2086
+bench-deps) install_missing $BENCH_PKGS ;;
 *)
-	echo "usage: $0 run|test" >&2
+	echo "usage: $0 run|test|bench-deps" >&2
 	exit 2
 	;;
 esac

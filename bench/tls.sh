@@ -164,15 +164,18 @@ cpu_ticks() {
 # per_cpu COUNT TICKS: COUNT per busy server-core second
 per_cpu() { awk "BEGIN { if ($2 > 0) printf \"%.0f\", $1 * $HZ / $2; else print \"?\" }"; }
 pg_of() { eval "echo \${PG_$1:-}"; }
+# agreed PORT: the protocol and cipher openssl s_client gets
+agreed() {
+	openssl s_client -connect "127.0.0.1:$1" -servername localhost </dev/null \
+		2>/dev/null | awk '/^New, / {print $2, $5; exit}'
+}
 load() { taskset -c 1 "$@"; }
 
 echo "# TLS bench, $DUR s per point, server on CPU 0, load on CPU 1"
 echo "# point server rate unit server-cpu-s per-busy-server-core-second"
 for s in $SERVERS; do
 	name=${s%%:*}; port=${s##*:}; pg=$(pg_of "$name")
-	agreed=$(openssl s_client -connect "127.0.0.1:$port" -servername localhost \
-		</dev/null 2>/dev/null | awk '/^New, / {print $2, $5; exit}')
-	echo "# $name agrees on: $agreed"
+	echo "# $name agrees on: $(agreed "$port")"
 	for f in 100b 4k 1m; do
 		want "$f" "$POINTS" || continue
 		t0=$(cpu_ticks "$pg")
@@ -228,6 +231,7 @@ EOF
 # echo_point NAME PORT PGID...
 echo_point() {
 	name=$1; port=$2; shift 2
+	echo "# $name (echo) agrees on: $(agreed "$port")"
 	t0=$(cpu_ticks "$@")
 	out=$(echo_mb "$port")
 	t1=$(cpu_ticks "$@")

@@ -268,12 +268,15 @@ ssize_t conn_io_write(superd_conn *c, const void *buf, size_t len)
  */
 #define TLS_FILE_CHUNK (4 * TLS_RECORD_MAX)
 
-/* TCP_CORK on or off (best effort: only how segments are cut). */
+/* TCP_CORK on or off (best effort: only how segments are cut; errno kept). */
 static void cork(int fd, int on)
 {
+	int saved = errno;
+
 	if (setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on)) < 0 &&
 	    errno != EOPNOTSUPP && errno != ENOPROTOOPT)
 		log_errno(NULL, "setsockopt TCP_CORK", errno);
+	errno = saved;
 }
 
 /* Write n bytes of buf record by record: bytes taken, or as conn_io_write. */
