@@ -103,7 +103,7 @@ dpkg-deb -I "$deb" postinst | grep -q 'systemd-sysusers .*superd\.conf' ||
 	die "postinst does not make the superd account (systemd-sysusers superd.conf)"
 dpkg-deb -f "$deb" Depends | grep -q 'systemd-sysusers' ||
 	die "Depends does not name a systemd-sysusers provider"
-dpkg-deb -I "$deb" postrm | grep -Eq 'deluser|userdel' &&
+dpkg-deb -I "$deb" postrm | grep -v '^[[:space:]]*#' | grep -Eq 'deluser|userdel' &&
 	die "postrm removes the account (Debian leaves system accounts in place)"
 grep -Eq '^  user: superd( |$)' "$work/superd.yaml" ||
 	die "the packaged superd.yaml does not drop to user superd"
