@@ -8,6 +8,7 @@
 #define SUPERD_CLASSIC_H
 
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #include "superd/module.h"
 
@@ -59,6 +60,37 @@ static inline int classic_configure_alloc(const struct superd_host *host,
 	}
 	*instance = inst;
 	return 0;
+}
+
+/*
+ * Receive buffer of a stream connection of the services that take every
+ * byte as it comes (echo, discard); Linux doubles it for its bookkeeping.
+ */
+#define CLASSIC_RCVBUF (128 * 1024)
+
+/*
+ * Keep the kernel's receive queue of c short.  With autotuning a fast
+ * sender fills it to megabytes (tcp_rmem's maximum) whenever this side is
+ * the slower one; each read then copies bytes that left the caches long
+ * ago, which made echo streaming run at a third of its speed from time to
+ * time (bench/README.md, "Profile").  A queue this size is still read from
+ * cache, and the sender's bytes wait in its own buffers instead.  Not over
+ * TLS (the record layer reads for us) and not for UNIX sockets (whose
+ * receive side is bounded by the sender's buffer).  A failure only costs
+ * speed, so it is ignored.
+ */
+static inline void classic_short_rcvbuf(const struct superd_host *host,
+                                        superd_conn *c)
+{
+	const struct superd_peer *peer = host->peer(c);
+	int fd, size = CLASSIC_RCVBUF;
+
+	if (!peer || peer->proto != SUPERD_PROTO_TCP ||
+	    (host->abi_minor >= 2 && host->tls(c)))
+		return;
+	fd = host->conn_fd(c);
+	if (fd >= 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 }
 
 /* destroy: free an instance allocated by classic_configure_alloc. */

@@ -36,9 +36,12 @@ static int discard_configure(const struct superd_host *host,
 	                               sizeof(struct classic_instance), instance);
 }
 
-/* Nothing to say, ever. */
+/* Nothing to say, ever; keep the receive queue short. */
 static int discard_open(superd_conn *c, void *instance, void *state)
 {
+	const struct classic_instance *inst = instance;
+
+	classic_short_rcvbuf(inst->host, c);
 	return 0;
 }
 

@@ -39,9 +39,12 @@ static int echo_configure(const struct superd_host *host, superd_service *svc,
 	                               sizeof(struct classic_instance), instance);
 }
 
-/* Nothing to say first: wait for the client's bytes. */
+/* Nothing to say first: wait for the client's bytes (a short receive queue). */
 static int echo_open(superd_conn *c, void *instance, void *state)
 {
+	const struct classic_instance *inst = instance;
+
+	classic_short_rcvbuf(inst->host, c);
 	return 0;
 }
 

@@ -8,6 +8,7 @@ import os
 import re
 import socket
 import struct
+import subprocess
 import sys
 import time
 
@@ -40,6 +41,39 @@ def echo_small_pieces_and_empty(backend):
             h.eq(h.recv_all(c), b"", "after half-close")
         finally:
             c.close()
+
+
+def server_rcvbuf(port, client):
+    """The receive buffer (ss's skmem rb) of the server's end of client, a
+    connection to port on 127.0.0.1."""
+    cport = client.getsockname()[1]
+    try:
+        out = subprocess.run(["ss", "-tnmH", "state", "established",
+                              "( sport = :%d and dport = :%d )" % (port, cport)],
+                             capture_output=True, text=True, timeout=5).stdout
+    except FileNotFoundError:
+        h.skip("no ss (iproute2)")
+    m = re.search(r"\brb(\d+)", out)
+    h.check(m, "ss shows the server's socket: %r" % out)
+    return int(m.group(1))
+
+
+@h.test()
+def echo_and_discard_keep_the_receive_queue_short():
+    # A fixed, small receive buffer (twice 128 KiB as Linux reports it), not
+    # autotuning up to tcp_rmem's maximum: a deep queue of cold bytes made
+    # echo streaming three times slower from run to run (bench/README.md).
+    with h.classic(None) as s:
+        for svc in (ECHO, DISCARD):
+            c = h.connect("127.0.0.1", s.port(svc))
+            try:
+                c.sendall(b"x" * 100000)
+                if svc == ECHO:
+                    h.recv_exact(c, 100000)
+                h.eq(server_rcvbuf(s.port(svc), c), 2 * 128 * 1024,
+                     "receive buffer of the server's socket (service %d)" % svc)
+            finally:
+                c.close()
 
 
 @h.test(backends=True)

@@ -4,6 +4,8 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "../../modules/discard.c"
 #include "fakehost.h"
@@ -33,6 +35,31 @@ START_TEST(tcp_consumes_everything_and_sends_nothing)
 	ck_assert_int_eq(c->closed, 1);
 	ck_assert_uint_eq(c->outlen, 0);
 	fake_close(c);
+	superd_module.destroy(inst);
+	fake_service_free(svc);
+}
+END_TEST
+
+START_TEST(tcp_receive_queue_is_kept_short)
+{
+	struct superd_service *svc;
+	struct fake_conn *c;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), val = 0, rc = 1;
+	socklen_t len = sizeof(val);
+	void *inst;
+
+	ck_assert_int_ge(fd, 0);
+	fake_reset();
+	svc = fake_service("discard");
+	ck_assert_int_eq(fake_configure(&superd_module, svc, NULL, &inst), 0);
+	fake_set_next_fd(fd);
+	c = fake_open(&superd_module, inst, SUPERD_PROTO_TCP, "127.0.0.1",
+	              40001, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &val, &len), 0);
+	ck_assert_int_eq(val, 2 * CLASSIC_RCVBUF); /* Linux doubles it */
+	fake_close(c);
+	close(fd);
 	superd_module.destroy(inst);
 	fake_service_free(svc);
 }
@@ -75,6 +102,7 @@ static Suite *discard_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, tcp_consumes_everything_and_sends_nothing);
+	tcase_add_test(tc, tcp_receive_queue_is_kept_short);
 	tcase_add_test(tc, udp_never_replies);
 	tcase_add_test(tc, options_are_refused);
 	suite_add_tcase(s, tc);

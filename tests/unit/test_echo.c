@@ -4,6 +4,8 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "../../modules/echo.c"
 #include "fakehost.h"
@@ -122,6 +124,38 @@ START_TEST(tcp_half_close_flushes_then_closes)
 }
 END_TEST
 
+/* SO_RCVBUF of a fresh TCP socket after a connection on it is opened. */
+static int rcvbuf_after_open(struct echo_fixture *f, unsigned proto)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), val = 0, rc = 1;
+	socklen_t len = sizeof(val);
+	struct fake_conn *c;
+
+	ck_assert_int_ge(fd, 0);
+	fake_set_next_fd(fd);
+	c = fake_open(&superd_module, f->inst, proto,
+	              proto == SUPERD_PROTO_UNIX ? NULL : "127.0.0.1", 40004, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &val, &len), 0);
+	fake_close(c);
+	close(fd);
+	return val;
+}
+
+START_TEST(tcp_receive_queue_is_kept_short)
+{
+	struct echo_fixture f;
+
+	fixture_up(&f);
+	/* Linux reports twice what was set (its bookkeeping share) */
+	ck_assert_int_eq(rcvbuf_after_open(&f, SUPERD_PROTO_TCP),
+	                 2 * CLASSIC_RCVBUF);
+	ck_assert_int_ne(rcvbuf_after_open(&f, SUPERD_PROTO_UNIX),
+	                 2 * CLASSIC_RCVBUF);
+	fixture_down(&f);
+}
+END_TEST
+
 START_TEST(udp_answers_each_datagram_with_the_same_bytes)
 {
 	struct echo_fixture f;
@@ -154,6 +188,7 @@ static Suite *echo_suite(void)
 	tcase_add_test(tc, empty_options_map_is_accepted);
 	tcase_add_test(tc, tcp_echoes_a_mebibyte_of_binary_exactly);
 	tcase_add_test(tc, tcp_half_close_flushes_then_closes);
+	tcase_add_test(tc, tcp_receive_queue_is_kept_short);
 	tcase_add_test(tc, udp_answers_each_datagram_with_the_same_bytes);
 	suite_add_tcase(s, tc);
 	return s;
