@@ -86,9 +86,12 @@ tests_unit_test_child_LDADD = $(unit_ldadd)
 TESTS += tests/integration/test_proxy.py
 EXTRA_DIST += tests/integration/test_proxy.py
 
-# Refused TLS handshakes summed up per burst.
-check_PROGRAMS += tests/unit/test_refusals
-TESTS += tests/unit/test_refusals
+# Refused TLS handshakes summed up per burst; tls files through the helper.
+check_PROGRAMS += tests/unit/test_refusals tests/unit/test_helper_files
+TESTS += tests/unit/test_refusals tests/unit/test_helper_files
+tests_unit_test_helper_files_SOURCES = tests/unit/test_helper_files.c
+tests_unit_test_helper_files_CFLAGS = $(unit_cflags)
+tests_unit_test_helper_files_LDADD = $(unit_ldadd)
 tests_unit_test_refusals_SOURCES = tests/unit/test_refusals.c
 tests_unit_test_refusals_CFLAGS = $(unit_cflags)
 tests_unit_test_refusals_LDADD = $(unit_ldadd)
