@@ -8,8 +8,6 @@
 #include "conf.h"
 
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -261,23 +259,12 @@ ssize_t conn_io_write(superd_conn *c, const void *buf, size_t len)
 
 /*
  * Without kTLS a file goes out as up to this many bytes read at once,
- * then written as TLS records (16 KiB each) until the socket is full,
- * with TCP_CORK on meanwhile: the kernel sends full segments instead of
- * one per record.  Four records: larger reads measured slower (the data
- * no longer stays in the cache between pread and encryption).
+ * then written as TLS records (16 KiB each) until the socket is full: one
+ * pread per four records.  Measured (bench/README.md): larger reads were
+ * slower (the data leaves the cache between pread and encryption), and
+ * TCP_CORK around the records cost ~8% CPU per byte.
  */
 #define TLS_FILE_CHUNK (4 * TLS_RECORD_MAX)
-
-/* TCP_CORK on or off (best effort: only how segments are cut; errno kept). */
-static void cork(int fd, int on)
-{
-	int saved = errno;
-
-	if (setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on)) < 0 &&
-	    errno != EOPNOTSUPP && errno != ENOPROTOOPT)
-		log_errno(NULL, "setsockopt TCP_CORK", errno);
-	errno = saved;
-}
 
 /* Write n bytes of buf record by record: bytes taken, or as conn_io_write. */
 static ssize_t write_records(superd_conn *c, const unsigned char *buf, size_t n)
@@ -304,7 +291,6 @@ ssize_t conn_io_file(superd_conn *c, int fd, off_t *off, size_t len)
 {
 	unsigned char buf[TLS_FILE_CHUNK];
 	ssize_t n = tls_sendfile(c->tls, fd, *off, len);
-	int corked;
 
 	if (n == TLS_NOTSUP) {
 		do
@@ -312,12 +298,7 @@ ssize_t conn_io_file(superd_conn *c, int fd, off_t *off, size_t len)
 		while (n < 0 && errno == EINTR);
 		if (n <= 0)
 			return n;
-		corked = n > (ssize_t)TLS_RECORD_MAX && c->remote.sa.sa_family != AF_UNIX;
-		if (corked)
-			cork(c->fd, 1);
 		n = write_records(c, buf, (size_t)n);
-		if (corked)
-			cork(c->fd, 0);
 	} else if (n == TLS_WANT_WRITE) {
 		errno = EAGAIN;
 		n = -1;
