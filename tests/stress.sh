@@ -69,7 +69,7 @@ trap 'exit 130' INT TERM HUP
 # --timeout is only a backstop should this script be killed by SIGKILL.
 setsid stress-ng --cpu 2 --timeout 4h --quiet </dev/null >"$logdir/stress-ng.log" 2>&1 &
 stress=$!
-echo "stress.sh: stress-ng --cpu 2 is pid $stress; $passes passes of make -j$jobs check $* at $commit"
+echo "stress.sh: stress-ng --cpu 2 is pid $stress; $passes passes of make -j$jobs check${*:+ $*} at $commit"
 
 i=1
 status=0
