@@ -687,24 +687,15 @@ class Superd:
         self.values = {"tmp": self.tmp, "modpath": SUPERD_MODULE_PATH,
                        "srcdir": TOP_SRCDIR, "builddir": TOP_BUILDDIR}
         text = config if isinstance(config, str) else json.dumps(config)
-        self.ports = []
-        for i in range(max(_placeholder_ports(text) + [-1]) + 1):
-            p = free_port("both")
-            self.ports.append(p)
-            self.values["port%d" % i] = p
+        self.ports = [None] * (max(_placeholder_ports(text) + [-1]) + 1)
         self.config_path = os.path.join(self.tmp, "superd.yaml")
         self.log_path = os.path.join(self.tmp, "superd.log")
         self.out_path = os.path.join(self.tmp, "stdout.log")
-        for rel, body in (files or {}).items():
-            write_file(os.path.join(self.tmp, rel), _substitute(body, self.values))
-        self.write_config(config)
-        if wait_tcp is None:
-            wait_tcp = [("127.0.0.1", p) for i, p in enumerate(self.ports)
-                        if i not in udp_only]
-            self._wait_any_family = True
-        else:
-            self._wait_any_family = False
-        self.wait_tcp = list(wait_tcp)
+        self._config, self._files, self._udp_only = config, files or {}, udp_only
+        self._wait_any_family = wait_tcp is None
+        self._pick_ports()
+        if wait_tcp is not None:
+            self.wait_tcp = list(wait_tcp)
         self.args = [str(a) for a in args]
         self.env = env
         self.start_timeout = start_timeout
@@ -717,6 +708,26 @@ class Superd:
         self.leftovers = []
 
     # -- config and files
+
+    def _pick_ports(self):
+        """A free port for every placeholder; then the files, the
+        configuration and (by default) the ports to wait for."""
+        for i in range(len(self.ports)):
+            self.ports[i] = free_port("both")
+            self.values["port%d" % i] = self.ports[i]
+        for rel, body in self._files.items():
+            write_file(os.path.join(self.tmp, rel), _substitute(body, self.values))
+        self.write_config(self._config)
+        if self._wait_any_family:
+            self.wait_tcp = [("127.0.0.1", p) for i, p in enumerate(self.ports)
+                             if i not in self._udp_only]
+
+    def _port_was_taken(self):
+        """Did superd exit at start because another program bound one of
+        the picked ports between pick and bind (parallel suites)?  Only
+        then, and only for placeholder ports, may start() pick again."""
+        return (self._wait_any_family and self.ports and self.proc.poll() is not None
+                and "Address already in use" in self.log_text())
 
     def port(self, i):
         """The port given to placeholder {port<i>}."""
@@ -748,6 +759,21 @@ class Superd:
     # -- process
 
     def start(self):
+        """Start superd and wait for its ports (see the class).  A port
+        another program took before superd bound it gets new ports and
+        another try, twice at most."""
+        for attempt in range(3):
+            try:
+                return self._start_once()
+            except StartError:
+                if attempt == 2 or not self._port_was_taken():
+                    raise
+                sys.stdout.write("harness: a port was taken before superd bound it "
+                                 "(%s); new ports\n" % self.log_tail(1))
+                self.stop()
+                self._pick_ports()
+
+    def _start_once(self):
         cmd = [SUPERD_BIN, "-f", self.config_path] + self.args
         self._log = open(self.log_path, "wb")
         out = open(self.out_path, "wb")

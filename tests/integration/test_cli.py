@@ -185,5 +185,24 @@ def check_accepts_module_given_as_path():
     h.eq(r.returncode, 0, "-t with module given as a path (output %r)" % output(r))
 
 
+@h.test()
+def harness_picks_again_when_a_port_is_taken():
+    """The harness itself: a port another program binds between the pick
+    and superd's bind (parallel suites) gets new ports and another start,
+    instead of a failed test."""
+    s = h.Superd(GOOD)
+    taken = s.port(1)
+    squatter = socket.socket()
+    squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    squatter.bind(("127.0.0.1", taken))
+    squatter.listen(1)
+    try:
+        with s:
+            h.check(s.port(1) != taken, "the taken port was kept")
+            h.eq(h.tcp_exchange("127.0.0.1", s.port(0), b"hi"), b"hi", "echo on new ports")
+    finally:
+        squatter.close()
+
+
 if __name__ == "__main__":
     h.main(timeout=60)
