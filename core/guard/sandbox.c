@@ -6,7 +6,8 @@
  * file and to files named by options whose key ends in "log" (and create
  * in their directories, for reopening after rotation), /dev/null, and the
  * few system files the C library reads late (time zones, /proc/self).
- * Nothing may be executed.  seccomp: see syscalls.c.
+ * Nothing may be executed.  seccomp: see syscalls.c; services add calls
+ * with host->sandbox_syscall.
  */
 #include "conf.h"
 
@@ -159,18 +160,29 @@ int sandbox_service_path(superd_service *svc, const char *path, unsigned mode)
 	                                             : &svc->sandbox_read, path);
 }
 
-/* Free the declared paths (see sandbox.h). */
+/* host->sandbox_syscall (see sandbox.h). */
+int sandbox_service_syscall(superd_service *svc, const char *name)
+{
+	if (!name || !*name || !syscalls_known(name)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return strv_push(&svc->sandbox_syscalls, name);
+}
+
+/* Free the declared paths and calls (see sandbox.h). */
 void sandbox_service_free(superd_service *svc)
 {
-	char **lists[3] = { svc->sandbox_read, svc->sandbox_write,
-	                    svc->sandbox_exec };
+	char **lists[4] = { svc->sandbox_read, svc->sandbox_write,
+	                    svc->sandbox_exec, svc->sandbox_syscalls };
 
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < 4; k++) {
 		for (size_t i = 0; lists[k] && lists[k][i]; i++)
 			free(lists[k][i]);
 		free(lists[k]);
 	}
 	svc->sandbox_read = svc->sandbox_write = svc->sandbox_exec = NULL;
+	svc->sandbox_syscalls = NULL;
 }
 
 /* The Landlock layer. */
@@ -198,10 +210,28 @@ static void landlock_layer(const struct runconf *rc)
 	plist_free(&wr);
 }
 
+/* The system calls the services this worker serves declared (only, if
+ * isolated; else every service not isolated), for the seccomp filter. */
+static void collect_syscalls(const struct runconf *rc,
+                             const struct superd_service *only,
+                             struct plist *calls)
+{
+	for (size_t i = 0; i < rc->nsvcs; i++) {
+		const struct superd_service *svc = &rc->svcs[i];
+
+		if (only ? svc != only : svc_isolated(svc))
+			continue;
+		for (char **n = svc->sandbox_syscalls; n && *n; n++)
+			plist_add(calls, *n);
+	}
+	calls->v[calls->n] = NULL;
+}
+
 /* Apply global: sandbox in a worker (see sandbox.h). */
-void sandbox_worker(const struct runconf *rc)
+void sandbox_worker(const struct runconf *rc, const struct superd_service *only)
 {
 	const struct config *cfg = rc->cfg;
+	struct plist calls = { .n = 0 };
 
 	if (!cfg->global.sandbox)
 		return;
@@ -211,6 +241,8 @@ void sandbox_worker(const struct runconf *rc)
 		        "workers have no system call filter");
 		return;
 	}
-	if (syscalls_restrict(log_raw_fd()) < 0)
+	collect_syscalls(rc, only, &calls);
+	if (syscalls_restrict(log_raw_fd(), (const char *const *)calls.v) < 0)
 		log_errno(NULL, "sandbox: seccomp", errno);
+	plist_free(&calls);
 }

@@ -310,6 +310,7 @@ static const struct superd_host host = {
 	.sem_acquire = host_sem_acquire,
 	.sem_release = host_sem_release,
 	.service_spawns = spawn_service_spawns,
+	.sandbox_syscall = sandbox_service_syscall,
 };
 
 const struct superd_host *host_table(void)

@@ -49,6 +49,7 @@ struct superd_service {
 	const struct superd_opt *spawns_at; /**< host->service_spawns, or NULL */
 	char spawns_what[48];           /**< what it starts ("CGI programs") */
 	char **sandbox_exec;            /**< programs it may start (spawn) */
+	char **sandbox_syscalls;        /**< host->sandbox_syscall */
 };
 
 /** Does svc run on workers of its own (`isolate: true`)? */

@@ -481,7 +481,7 @@ void worker_run(struct runconf *rc, struct loop *parent, unsigned index,
 		_exit(1);
 	}
 	loop_timer_add(wk.loop, REFUSAL_FLUSH_MS, refusals_flush, NULL);
-	sandbox_worker(rc);
+	sandbox_worker(rc, only);
 	if (loop_run(wk.loop) < 0)
 		log_errno(NULL, "event loop", errno);
 	_exit(1);

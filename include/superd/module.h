@@ -438,6 +438,17 @@ struct superd_host {
 	 */
 	void (*service_spawns)(superd_service *svc, const superd_opt *at,
 	                       const char *what);
+
+	/* --- ABI 1.2: the sandbox's system calls --- */
+
+	/**
+	 * From configure: under `global: sandbox` a worker runs under a
+	 * seccomp allow list of what superd's own modules call (superd(8),
+	 * SECURITY); declare a further system call by name ("inotify_init1")
+	 * that this service's code makes in the worker.  0, or -1 with errno
+	 * (EINVAL: not a system call of this architecture; ENOMEM).
+	 */
+	int (*sandbox_syscall)(superd_service *svc, const char *name);
 };
 
 /**

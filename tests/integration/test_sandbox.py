@@ -127,6 +127,11 @@ services:
     module: "%s"
     listen: "127.0.0.1:{port0}"
     options: {data: "{tmp}/named.txt"}
+  probe2:
+    module: "%s"
+    listen: "127.0.0.1:{port2}"
+    isolate: true
+    options: {syscalls: [getcpu]}
   cat:
     module: exec
     listen: "127.0.0.1:{port1}"
@@ -137,7 +142,7 @@ services:
 @h.test(backends=True)
 def worker_sandbox_layers(backend):
     ll = landlock_abi()
-    with h.Superd(PROBE_CONF % ("true", PROBE), backend=backend,
+    with h.Superd(PROBE_CONF % ("true", PROBE, PROBE), backend=backend,
                   files={"named.txt": "yes\n", "secret.txt": "no\n"}) as s:
         outside = tempfile.mkdtemp(prefix="superd-outside-")
         h._temp_dirs.append(outside)
@@ -146,7 +151,7 @@ def worker_sandbox_layers(backend):
             f.write("no\n")
         named = s.path("named.txt")
         got = probe(s, "open " + named, "open " + secret, "create " + outside + "/new",
-                    "exec", "unshare")
+                    "exec", "unshare", "getcpu")
         h.eq(got[0], "ok", "a path the configuration names")
         if ll:
             h.eq(got[1:3], ["err 13", "err 13"], "outside the configuration (Landlock)")
@@ -155,19 +160,39 @@ def worker_sandbox_layers(backend):
         h.check(got[3] in ("err 1", "err 13"), "exec refused: %r" % got[3])
         h.eq(got[4], "err 1", "unshare refused")
         s.wait_log(r"seccomp: denied unshare \(\d+\)")
+        # off the allow list (and harmless): refused and named
+        h.eq(got[5], "err 1", "getcpu refused")
+        s.wait_log(r"seccomp: denied getcpu \(\d+\)")
         if got[3] == "err 1":
             s.wait_log(r"seccomp: denied execve \(\d+\)")
         # programs still run: the spawn helper starts them
         h.eq(h.tcp_exchange("127.0.0.1", s.port(1), b"through"), b"through")
+        # a call a service declares (host->sandbox_syscall) is allowed
+        h.eq(h.tcp_exchange("127.0.0.1", s.port(2), b"getcpu\n").decode(), "ok\n",
+             "getcpu declared by a service")
 
 
 @h.test()
 def worker_sandbox_off():
-    with h.Superd(PROBE_CONF % ("false", PROBE),
+    with h.Superd(PROBE_CONF % ("false", PROBE, PROBE),
                   files={"named.txt": "yes\n", "secret.txt": "no\n"}) as s:
-        got = probe(s, "open " + s.path("secret.txt"), "unshare")
-        h.eq(got, ["ok", "ok"], "without the sandbox the worker can")
+        got = probe(s, "open " + s.path("secret.txt"), "unshare", "getcpu")
+        h.eq(got, ["ok", "ok", "ok"], "without the sandbox the worker can")
         h.eq(h.tcp_exchange("127.0.0.1", s.port(1), b"through"), b"through")
+
+
+@h.test()
+def unknown_declared_syscall_is_an_error():
+    r, _ = h.check_config("""
+services:
+  p:
+    module: "%s"
+    listen: "127.0.0.1:7"
+    options: {syscalls: [getcpu, no_such_call]}
+""" % PROBE)
+    h.eq(r.returncode, 1, "superd -t with an unknown system call")
+    h.check(re.search(r"superd\.yaml:\d+:\d+: service p: syscalls: no_such_call: "
+                      r"Invalid argument", r.stderr), r.stderr)
 
 
 @h.test()

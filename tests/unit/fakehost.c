@@ -678,6 +678,7 @@ static const struct superd_host host_table = {
 	.sem_acquire = fake_sem_acquire,
 	.sem_release = fake_sem_release,
 	.service_spawns = spawn_service_spawns,
+	.sandbox_syscall = sandbox_service_syscall,
 };
 
 const struct superd_host *fake_host(void)

@@ -7,6 +7,8 @@
  *   exec          execve("/bin/true")
  *   unshare       unshare(0) (harmless, but outside the seccomp list)
  *   spawn PATH    host->spawn(PATH) (options: {program: P} declares P)
+ *   getcpu        the getcpu system call (off the seccomp list, harmless;
+ *                 options: {syscalls: [getcpu]} declares it)
  *
  * Answers: "ok", or "err ERRNO".
  */
@@ -16,6 +18,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "superd/module.h"
@@ -25,11 +28,21 @@
 static int probe_configure(const struct superd_host *h, superd_service *svc,
                            const superd_opt *options, void **instance)
 {
-	const char *prog = NULL;
+	const superd_opt *calls = h->opt_get(options, "syscalls");
+	const char *prog = NULL, *name;
 
 	if (h->opt_string(svc, h->opt_get(options, "program"), &prog) < 0 ||
 	    (prog && h->sandbox_path(svc, prog, SUPERD_SANDBOX_EXEC) < 0))
 		return -1;
+	for (size_t i = 0; calls && i < h->opt_count(calls); i++) {
+		if (h->opt_string(svc, h->opt_at(calls, i), &name) < 0)
+			return -1;
+		if (h->sandbox_syscall(svc, name) < 0) {
+			h->opt_error(svc, h->opt_at(calls, i), "syscalls: %s: %s", name,
+			             strerror(errno));
+			return -1;
+		}
+	}
 	*instance = (void *)h;
 	return 0;
 }
@@ -55,6 +68,11 @@ static int probe_run(const struct superd_host *h, superd_conn *c, const char *cm
 
 	if (strncmp(cmd, "spawn ", 6) == 0)
 		return probe_spawn(h, c, cmd + 6);
+	if (strcmp(cmd, "getcpu") == 0) {
+		unsigned cpu, node;
+
+		return syscall(SYS_getcpu, &cpu, &node, NULL) < 0 ? errno : 0;
+	}
 	if (strncmp(cmd, "open ", 5) == 0)
 		fd = open(cmd + 5, O_RDONLY | O_CLOEXEC);
 	else if (strncmp(cmd, "create ", 7) == 0)
