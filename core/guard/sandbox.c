@@ -1,13 +1,15 @@
 /*
  * sandbox.c - what a sandboxed worker may touch (see sandbox.h).
  *
- * Landlock: read beneath the configuration's directory and every path an
- * option names (an http root, a mime.types file...), write to the log
- * file and to files named by options whose key ends in "log" (and create
- * in their directories, for reopening after rotation), /dev/null, and the
- * few system files the C library reads late (time zones, /proc/self).
- * Nothing may be executed.  seccomp: see syscalls.c; services add calls
- * with host->sandbox_syscall.
+ * Landlock, from what the configuration names by meaning, never from
+ * guesses at option values: core's own paths (the log file and its
+ * directory, /dev/null, time zones, /proc, /dev/urandom) and what each
+ * service's module declared with host->sandbox_path (http: its roots to
+ * read, body_temp_dir and access_log to write).  Certificates, keys,
+ * module files and the configuration are read by the master before the
+ * workers start, and UNIX sockets are already open: workers get none of
+ * them.  Nothing may be executed.  seccomp: see syscalls.c; services add
+ * calls with host->sandbox_syscall.
  */
 #include "conf.h"
 
@@ -19,11 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "landlock.h"
 #include "log.h"
+#include "options.h"
 #include "sandbox.h"
 #include "syscalls.h"
 
@@ -56,52 +58,18 @@ static const char *dir_of(const char *path, char *buf, size_t size)
 	return dirname(buf);
 }
 
-/* A scalar option that names an existing path: read it; a log: write. */
-static void option_path(const struct config *cfg, const char *key,
-                        const char *s, struct plist *rd, struct plist *wr)
-{
-	char path[PATH_MAX], dir[PATH_MAX];
-	size_t klen = key ? strlen(key) : 0;
-	struct stat st;
-
-	if (!s || !*s || strlen(s) >= sizeof(path) - strlen(cfg->dir) - 2)
-		return;
-	if (s[0] == '/')
-		snprintf(path, sizeof(path), "%s", s);
-	else
-		snprintf(path, sizeof(path), "%s/%s", cfg->dir, s);
-	if (klen >= 3 && strcmp(key + klen - 3, "log") == 0) {
-		plist_add(wr, path);
-		plist_add(wr, dir_of(path, dir, sizeof(dir)));
-		return;
-	}
-	if (stat(path, &st) == 0)
-		plist_add(rd, path);
-}
-
-/* Walk an options tree for paths. */
-static void options_walk(const struct config *cfg, const struct superd_opt *o,
-                         const char *key, struct plist *rd, struct plist *wr)
-{
-	if (!o)
-		return;
-	if (o->kind == SUPERD_OPT_SCALAR) {
-		option_path(cfg, key, o->str, rd, wr);
-		return;
-	}
-	for (size_t i = 0; i < o->n; i++)
-		options_walk(cfg, o->items[i],
-		             o->kind == SUPERD_OPT_MAP ? o->keys[i]->str : key, rd, wr);
-}
-
-/* Everything the workers of rc may read and write. */
+/*
+ * What core names for the workers of rc: the log file (and its
+ * directory, to reopen it after rotation), /dev/null, and the few system
+ * files the C library reads late (time zones, /proc/self).  Nothing is
+ * guessed from option values: modules declare their paths.
+ */
 static void collect(const struct config *cfg, struct plist *rd, struct plist *wr)
 {
 	static const char *const sys_read[] = { "/etc/localtime",
 		"/usr/share/zoneinfo", "/proc", "/dev/urandom", NULL };
 	char dir[PATH_MAX];
 
-	plist_add(rd, cfg->dir);
 	for (size_t i = 0; sys_read[i]; i++)
 		plist_add(rd, sys_read[i]);
 	plist_add(wr, "/dev/null");
@@ -109,8 +77,6 @@ static void collect(const struct config *cfg, struct plist *rd, struct plist *wr
 		plist_add(wr, cfg->global.log_file);
 		plist_add(wr, dir_of(cfg->global.log_file, dir, sizeof(dir)));
 	}
-	for (size_t i = 0; i < cfg->nservices; i++)
-		options_walk(cfg, cfg->services[i].options, NULL, rd, wr);
 }
 
 /* What each service declared with host->sandbox_path. */
@@ -158,6 +124,33 @@ int sandbox_service_path(superd_service *svc, const char *path, unsigned mode)
 		return strv_push(&svc->sandbox_exec, path);
 	return strv_push(mode & SUPERD_SANDBOX_WRITE ? &svc->sandbox_write
 	                                             : &svc->sandbox_read, path);
+}
+
+/* host->sandbox_option (see sandbox.h). */
+int sandbox_service_option(superd_service *svc, const superd_opt *o,
+                           unsigned mode)
+{
+	const char *v = NULL;
+	char *path = NULL;
+	int rc;
+
+	if (!o)
+		return 0;
+	if (opt_string(svc, o, &v) < 0)
+		return -1;
+	if (!*v) {
+		opt_error(svc, o, "a path expected");
+		return -1;
+	}
+	if (v[0] != '/' && asprintf(&path, "%s/%s", svc->config_dir, v) < 0) {
+		opt_error(svc, o, "out of memory");
+		return -1;
+	}
+	rc = sandbox_service_path(svc, path ? path : v, mode);
+	if (rc < 0)
+		opt_error(svc, o, "out of memory");
+	free(path);
+	return rc;
 }
 
 /* host->sandbox_syscall (see sandbox.h). */

@@ -19,6 +19,9 @@ void sandbox_worker(const struct runconf *rc, const struct superd_service *only)
 
 /** host->sandbox_path (see module.h). */
 int sandbox_service_path(superd_service *svc, const char *path, unsigned mode);
+/** host->sandbox_option (see module.h). */
+int sandbox_service_option(superd_service *svc, const superd_opt *o,
+                           unsigned mode);
 /** host->sandbox_syscall (see module.h). */
 int sandbox_service_syscall(superd_service *svc, const char *name);
 /** Free what sandbox_service_path and _syscall kept in svc. */

@@ -402,8 +402,9 @@ struct superd_host {
 	 * only what the configuration names; declare a file or directory
 	 * (and what is beneath it) the service needs at run time, with
 	 * SUPERD_SANDBOX_READ or _WRITE (an upload spool, a log reopened
-	 * after rotation).  Paths written in the service's options are
-	 * readable already.  With SUPERD_SANDBOX_EXEC: a program, or a
+	 * after rotation, a document root).  Nothing is guessed from option
+	 * values: declare every path the worker opens.  With
+	 * SUPERD_SANDBOX_EXEC: a program, or a
 	 * directory of programs, the service may start with spawn and
 	 * spawn_exec (always, sandbox or not); any other path is refused
 	 * (EPERM) and logged, by the worker and again by the spawn helper.
@@ -449,6 +450,14 @@ struct superd_host {
 	 * (EINVAL: not a system call of this architecture; ENOMEM).
 	 */
 	int (*sandbox_syscall)(superd_service *svc, const char *name);
+	/**
+	 * From configure: declare the path an option names (a scalar; a
+	 * relative path is taken from the configuration's directory) to
+	 * the sandbox, as sandbox_path with mode does; NULL o: nothing.  A
+	 * non-scalar is reported at the node.  0, or -1.
+	 */
+	int (*sandbox_option)(superd_service *svc, const superd_opt *o,
+	                      unsigned mode);
 };
 
 /**

@@ -148,6 +148,26 @@ static int configure_body_dir(struct http_instance *inst, const superd_opt *opts
 	return 0;
 }
 
+/* The access log is written by the workers, and reopened in its
+ * directory after rotation: both declared to the sandbox. */
+static int declare_log(struct http_instance *inst, const superd_opt *at)
+{
+	const struct superd_host *h = inst->host;
+	char *dir = strdup(inst->log.path), *slash = dir ? strrchr(dir, '/') : NULL;
+	int rc = -1;
+
+	if (slash) {
+		*slash = '\0';
+		rc = h->sandbox_path(inst->svc, inst->log.path, SUPERD_SANDBOX_WRITE) < 0 ||
+		     h->sandbox_path(inst->svc, dir[0] ? dir : "/", SUPERD_SANDBOX_WRITE) < 0
+		     ? -1 : 0;
+	}
+	free(dir);
+	if (rc < 0)
+		h->opt_error(inst->svc, at, "out of memory");
+	return rc;
+}
+
 /* The access log, body spooling and the type table. */
 static int configure_rest(struct http_instance *inst, const superd_opt *opts)
 {
@@ -160,6 +180,8 @@ static int configure_rest(struct http_instance *inst, const superd_opt *opts)
 		if (h->opt_string(inst->svc, o, &s) < 0)
 			return -1;
 		if (strcmp(s, "none") && !(inst->log.path = http_config_path(h, inst->svc, s)))
+			return -1;
+		if (inst->log.path && declare_log(inst, o) < 0)
 			return -1;
 	}
 	if (configure_body_dir(inst, opts) < 0)

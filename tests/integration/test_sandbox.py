@@ -126,7 +126,7 @@ services:
   probe:
     module: "%s"
     listen: "127.0.0.1:{port0}"
-    options: {data: "{tmp}/named.txt"}
+    options: {data: named.txt}
   probe2:
     module: "%s"
     listen: "127.0.0.1:{port2}"
@@ -151,10 +151,12 @@ def worker_sandbox_layers(backend):
             f.write("no\n")
         named = s.path("named.txt")
         got = probe(s, "open " + named, "open " + secret, "create " + outside + "/new",
-                    "exec", "unshare", "getcpu")
-        h.eq(got[0], "ok", "a path the configuration names")
+                    "exec", "unshare", "getcpu", "open " + s.path("secret.txt"))
+        h.eq(got[0], "ok", "a path the module declared (option data)")
         if ll:
             h.eq(got[1:3], ["err 13", "err 13"], "outside the configuration (Landlock)")
+            h.eq(got[6], "err 13", "beside the configuration file, named by "
+                 "nothing (no path is guessed)")
         else:
             print("landlock part skipped: this kernel has no Landlock")
         h.check(got[3] in ("err 1", "err 13"), "exec refused: %r" % got[3])

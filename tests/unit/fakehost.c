@@ -679,6 +679,7 @@ static const struct superd_host host_table = {
 	.sem_release = fake_sem_release,
 	.service_spawns = spawn_service_spawns,
 	.sandbox_syscall = sandbox_service_syscall,
+	.sandbox_option = sandbox_service_option,
 };
 
 const struct superd_host *fake_host(void)

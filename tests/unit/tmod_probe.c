@@ -7,6 +7,7 @@
  *   exec          execve("/bin/true")
  *   unshare       unshare(0) (harmless, but outside the seccomp list)
  *   spawn PATH    host->spawn(PATH) (options: {program: P} declares P)
+ *   (options: {data: F} declares F readable: host->sandbox_option)
  *   getcpu        the getcpu system call (off the seccomp list, harmless;
  *                 options: {syscalls: [getcpu]} declares it)
  *
@@ -32,7 +33,8 @@ static int probe_configure(const struct superd_host *h, superd_service *svc,
 	const char *prog = NULL, *name;
 
 	if (h->opt_string(svc, h->opt_get(options, "program"), &prog) < 0 ||
-	    (prog && h->sandbox_path(svc, prog, SUPERD_SANDBOX_EXEC) < 0))
+	    (prog && h->sandbox_path(svc, prog, SUPERD_SANDBOX_EXEC) < 0) ||
+	    h->sandbox_option(svc, h->opt_get(options, "data"), SUPERD_SANDBOX_READ) < 0)
 		return -1;
 	for (size_t i = 0; calls && i < h->opt_count(calls); i++) {
 		if (h->opt_string(svc, h->opt_at(calls, i), &name) < 0)
