@@ -13,7 +13,8 @@ bench_tlsload_LDADD = $(OPENSSL_LIBS)
 endif
 
 dist_noinst_SCRIPTS += bench/run.sh bench/report.py bench/balance.sh \
-	bench/slowbody.py bench/tls.sh bench/slowclients.py
+	bench/slowbody.py bench/tls.sh bench/slowclients.py \
+	bench/proctree.py
 EXTRA_DIST += bench/README.md bench/peers/xinetd.conf bench/peers/lighttpd.conf \
 	bench/peers/nginx.conf bench/peers/superd.yaml
 

@@ -29,27 +29,10 @@ import sys
 import tempfile
 import time
 
+from proctree import tree
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 CGI = "#!/bin/sh\nprintf 'Content-Type: text/plain\\n\\n'\ncat >/dev/null\necho ok\n"
-
-
-def tree(pid):
-    """pid and all its descendants (from /proc)."""
-    kids = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open("/proc/%s/stat" % d) as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            kids.setdefault(ppid, []).append(int(d))
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo += kids.get(p, [])
-    return out
 
 
 def rss_kb(pids):

@@ -42,6 +42,8 @@ import sys
 import tempfile
 import time
 
+from proctree import tree
+
 CHUNK = b"x" * 65536
 
 SUPERD_CONF = """\
@@ -80,25 +82,6 @@ service echo
 	flags		= NOLIBWRAP
 }}
 """
-
-
-def tree(pid):
-    """pid and all its descendants (from /proc)."""
-    kids = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open("/proc/%s/stat" % d) as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            kids.setdefault(ppid, []).append(int(d))
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo += kids.get(p, [])
-    return out
 
 
 def pss_kb(pids):
