@@ -14,7 +14,6 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "config_check.h"
 #include "diag.h"
@@ -68,29 +67,37 @@ static int sandbox_paths(const struct conf_build *b, const struct superd_opt *v,
 	return 0;
 }
 
-/* One key of the mapping. */
+/* The mapping's keys, in the order sandbox_key() takes them. */
+enum sandbox_key { SB_CPU, SB_MEMORY, SB_FILES, SB_PROCESSES, SB_NO_NEW_PRIVS,
+	SB_READ, SB_WRITE, SB_EXEC };
+static const char *const sandbox_keys[] = { "cpu", "memory", "files",
+	"processes", "no_new_privs", "read", "write", "exec", NULL };
+
+/* One known key of the mapping. */
 static int sandbox_key(const struct conf_build *b, struct sandbox_conf *sb,
-                       const char *key, const struct superd_opt *v,
+                       enum sandbox_key k, const struct superd_opt *v,
                        const char *prefix)
 {
-	if (strcmp(key, "cpu") == 0)
+	const char *key = sandbox_keys[k];
+
+	switch (k) {
+	case SB_CPU:
 		return conf_uint(v, prefix, key, 1, 1ULL << 32, &sb->cpu);
-	if (strcmp(key, "memory") == 0)
+	case SB_MEMORY:
 		return sandbox_size(v, prefix, &sb->memory);
-	if (strcmp(key, "files") == 0)
+	case SB_FILES:
 		return conf_uint(v, prefix, key, 3, 1ULL << 30, &sb->files);
-	if (strcmp(key, "processes") == 0)
+	case SB_PROCESSES:
 		return conf_uint(v, prefix, key, 1, 1ULL << 30, &sb->processes);
-	if (strcmp(key, "no_new_privs") == 0)
+	case SB_NO_NEW_PRIVS:
 		return conf_bool(v, prefix, key, &sb->no_new_privs);
-	if (strcmp(key, "read") == 0)
+	case SB_READ:
 		return sandbox_paths(b, v, prefix, key, &sb->read);
-	if (strcmp(key, "write") == 0)
+	case SB_WRITE:
 		return sandbox_paths(b, v, prefix, key, &sb->write);
-	if (strcmp(key, "exec") == 0)
+	case SB_EXEC:
 		return sandbox_paths(b, v, prefix, key, &sb->exec);
-	conf_error(v, prefix, NULL, "unknown key '%.100s' (cpu, memory, "
-	           "files, processes, no_new_privs, read, write, exec)", key);
+	}
 	return -1;
 }
 
@@ -116,9 +123,13 @@ int conf_sandbox(const struct conf_build *b, const struct superd_opt *v,
 		return -1;
 	}
 	snprintf(p, sizeof(p), "%ssandbox: ", prefix ? prefix : "");
-	for (size_t i = 0; i < v->n; i++)
-		if (sandbox_key(b, sb, v->keys[i]->str, v->items[i], p) < 0)
+	for (size_t i = 0; i < v->n; i++) {
+		int k = conf_key(v->keys[i], p, "key", sandbox_keys, 0);
+
+		if (k < 0 || sandbox_key(b, sb, (enum sandbox_key)k, v->items[i],
+		                         p) < 0)
 			rc = -1;
+	}
 	sb->landlock = sb->read || sb->write || sb->exec;
 	if (sb->landlock)
 		sb->no_new_privs = 1; /* Landlock needs it without CAP_SYS_ADMIN */

@@ -46,23 +46,16 @@ void conf_tls_free(struct tls_conf *tc)
 	free(tc);
 }
 
-/* Report keys of map not in allowed.  0 or -1. */
+/* Report keys of map not in allowed, each with its nearest known key
+ * (values.c: the one unknown-key check).  0 or -1. */
 static int check_keys(const struct superd_opt *map, const char *prefix,
                       const char *const *allowed)
 {
 	int bad = 0;
 
-	for (size_t i = 0; i < map->n; i++) {
-		size_t k = 0;
-
-		while (allowed[k] && strcmp(allowed[k], map->keys[i]->str) != 0)
-			k++;
-		if (!allowed[k]) {
-			conf_error(map->keys[i], prefix, NULL, "unknown key '%.100s'",
-			           map->keys[i]->str);
+	for (size_t i = 0; i < map->n; i++)
+		if (conf_key(map->keys[i], prefix, "key", allowed, 0) < 0)
 			bad = 1;
-		}
-	}
 	return bad ? -1 : 0;
 }
 

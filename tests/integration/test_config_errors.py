@@ -21,6 +21,12 @@ services:
     listen: "127.0.0.1:{port0}"
 """
 
+
+def exact(msg):
+    """A regex matching exactly msg (for cases whose whole text is fixed)."""
+    return "^" + re.escape(msg) + "$"
+
+
 # name -> (file text, expected line or None (any), expected column or None,
 #          regex the message must match).  Lines and columns are 1-based.
 CASES = {
@@ -38,6 +44,25 @@ CASES = {
         HEAD + "    flavour: vanilla\n", 7, 5, r"flavour"),
     "unknown_top_key": (
         HEAD + "extra: 1\n", 7, 1, r"extra"),
+    # the blocks inside a service say it the same way, with the nearest key
+    "unknown_tls_key": (
+        HEAD + "    tls:\n      crt: a.pem\n      key: a.key\n", 8, 7,
+        exact("service 'echo': tls: unknown key 'crt' (did you mean 'cert'?)")),
+    "unknown_tls_sni_key": (
+        HEAD + "    tls:\n      cert: a.pem\n      key: a.key\n"
+        "      sni:\n        - nmes: [a.example]\n          cert: b.pem\n"
+        "          key: b.key\n", 11, 11,
+        exact("service 'echo': tls: unknown key 'nmes' (did you mean 'names'?)")),
+    "unknown_defaults_tls_key": (
+        "defaults:\n  tls:\n    cert: a.pem\n    key: a.key\n    min_verison: \"1.3\"\n"
+        + HEAD, 5, 5,
+        exact("defaults: tls: unknown key 'min_verison' (did you mean 'min_version'?)")),
+    "unknown_sandbox_key": (
+        HEAD + "    sandbox:\n      cpu: 5\n      memroy: 64M\n", 9, 7,
+        exact("service 'echo': sandbox: unknown key 'memroy' (did you mean 'memory'?)")),
+    "unknown_sandbox_key_far_from_any": (
+        HEAD + "    sandbox:\n      bogus: 1\n", 8, 7,
+        exact("service 'echo': sandbox: unknown key 'bogus'")),
     "wrong_type_workers": (
         HEAD.replace("  log_level: info\n", "  workers: many\n"), 2, 12, r"workers|number|integer"),
     "wrong_type_services_list": (

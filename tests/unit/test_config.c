@@ -524,6 +524,33 @@ START_TEST(global_errors)
 }
 END_TEST
 
+/* tls: (its sni: entries too) and sandbox: report an unknown key as every
+ * other block does: at the key, with the nearest known one. */
+START_TEST(block_unknown_keys_name_the_nearest)
+{
+	bad(SVC "    listen: 7\n"
+	    "    tls:\n      crt: a.pem\n      key: a.key\n      cert: a.pem\n"
+	    "      sni:\n        - {nmes: [a.example], cert: b, key: c}\n"
+	    "      client_cert: d\n"
+	    "  t:\n    module: m\n    listen: 8\n"
+	    "    sandbox: {cpu: 1, memroy: 1M, proceses: 2, bogus: 1}\n",
+	    "t.yaml:6:7: service 's': tls: unknown key 'crt' (did you mean 'cert'?)",
+	    "t.yaml:11:7: service 's': tls: unknown key 'client_cert' "
+	    "(did you mean 'client_ca'?)",
+	    "t.yaml:10:12: service 's': tls: unknown key 'nmes' (did you mean 'names'?)",
+	    "t.yaml:10:11: service 's': tls: missing required key 'names'",
+	    "t.yaml:15:23: service 't': sandbox: unknown key 'memroy' "
+	    "(did you mean 'memory'?)",
+	    "t.yaml:15:35: service 't': sandbox: unknown key 'proceses' "
+	    "(did you mean 'processes'?)",
+	    "t.yaml:15:48: service 't': sandbox: unknown key 'bogus'", NULL);
+	bad("defaults:\n  tls: {cert: a, key: b, handshake_timout: 5}\n"
+	    SVC "    listen: 7\n",
+	    "t.yaml:2:26: defaults: tls: unknown key 'handshake_timout' "
+	    "(did you mean 'handshake_timeout'?)", NULL);
+}
+END_TEST
+
 START_TEST(every_problem_is_reported)
 {
 	bad("bogus: 1\n"
@@ -726,6 +753,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, global_values);
 	tcase_add_test(tc, global_errors);
 	tcase_add_test(tc, every_problem_is_reported);
+	tcase_add_test(tc, block_unknown_keys_name_the_nearest);
 	tcase_add_test(tc, load_from_file_resolves_relative_paths);
 	tcase_add_test(tc, load_errors_name_the_file);
 	tcase_add_test(tc, diag_count_is_relative);
