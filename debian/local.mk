@@ -25,10 +25,14 @@ dist_noinst_SCRIPTS += tests/packaging.sh
 TESTS += tests/package-version.sh
 EXTRA_DIST += tests/package-version.sh
 
-# The spec takes its version from configure.ac (through $(PACKAGE_VERSION));
-# made here rather than by config.status so this fragment is self-contained.
-superd.spec: superd.spec.in Makefile
-	$(AM_V_GEN)sed -e 's|@PACKAGE_VERSION[@]|$(PACKAGE_VERSION)|g' \
-	    $(srcdir)/superd.spec.in >$@.tmp && mv $@.tmp $@
+# The spec takes its version from configure.ac (through $(PACKAGE_VERSION))
+# and, for its %pre, the account lines of debian/superd.sysusers (comments
+# left out); made here rather than by config.status so this fragment is
+# self-contained.
+superd.spec: superd.spec.in debian/superd.sysusers Makefile
+	$(AM_V_GEN)grep -v '^#' $(srcdir)/debian/superd.sysusers >$@.users && \
+	sed -e 's|@PACKAGE_VERSION[@]|$(PACKAGE_VERSION)|g' \
+	    -e '/^@SUPERD_SYSUSERS[@]$$/{' -e 'r $@.users' -e 'd' -e '}' \
+	    $(srcdir)/superd.spec.in >$@.tmp && mv $@.tmp $@ && rm -f $@.users
 DISTCLEANFILES += superd.spec
 noinst_DATA = superd.spec

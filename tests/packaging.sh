@@ -11,6 +11,8 @@
 #      guest on Debian, its database is empty, so BuildRequires (gcc,
 #      pkgconfig(yaml-0.1), ...) can never be satisfied from it; the Debian
 #      packages provide them.  --without check for the same reason as above.
+#      Then its contents, and its %pre (the superd account, as the .deb's
+#      postinst makes it) run in a throwaway root.
 #
 # Run by CI (bootstrap.sh test), not by make check: it takes minutes.
 # Everything happens in a temporary directory, removed at the end unless
@@ -30,6 +32,36 @@ die() { echo "packaging: FAIL: $*" >&2; exit 1; }
 # has_entry LISTING PATTERN: the package listing has a path matching PATTERN.
 has_entry() {
 	grep -Eq "$2" "$1" || die "$(basename "$1"): nothing matches $2"
+}
+
+# safe_config FILE: a packaged superd.yaml drops to superd, listens on
+# loopback only.
+safe_config() {
+	grep -Eq '^  user: superd( |$)' "$1" ||
+		die "the packaged superd.yaml does not drop to user superd"
+	grep -E '^[[:space:]]*listen:' "$1" >"$work/listen" ||
+		die "the packaged superd.yaml has no listen:"
+	grep -Ev 'listen:[[:space:]]*"(127\.0\.0\.1|\[::1\]):[0-9]+"' "$work/listen" &&
+		die "the packaged superd.yaml listens beyond loopback"
+	return 0
+}
+
+# check_in_root ROOT: ROOT holds an unpacked package whose account was
+# made in ROOT/etc; with the libraries its binary and modules load copied
+# in, `superd -t` of its configuration, chrooted, says ok and warns of
+# nothing run as root.
+check_in_root() {
+	find "$1/usr" -type f \( -path '*/sbin/superd' -o -path '*/superd/*.so' \) |
+		while read -r f; do
+			ldd "$f" | sed -n 's|.*=> \(/[^ ]*\) .*|\1|p; s|^[[:space:]]*\(/[^ ]*\) .*|\1|p'
+		done | sort -u | while read -r lib; do
+			mkdir -p "$1$(dirname "$lib")" && cp -L "$lib" "$1$lib"
+		done
+	chroot "$1" /usr/sbin/superd -t -f /etc/superd/superd.yaml >"$work/t.out" 2>&1 ||
+		{ cat "$work/t.out"; die "superd -t on the packaged configuration, in $1"; }
+	grep -qx '/etc/superd/superd.yaml: ok' "$work/t.out" || { cat "$work/t.out"; die "-t: no ok"; }
+	grep -q 'as root' "$work/t.out" && { cat "$work/t.out"; die "-t: something runs as root"; }
+	return 0
 }
 
 step "make dist"
@@ -105,12 +137,7 @@ dpkg-deb -f "$deb" Depends | grep -q 'systemd-sysusers' ||
 	die "Depends does not name a systemd-sysusers provider"
 dpkg-deb -I "$deb" postrm | grep -v '^[[:space:]]*#' | grep -Eq 'deluser|userdel' &&
 	die "postrm removes the account (Debian leaves system accounts in place)"
-grep -Eq '^  user: superd( |$)' "$work/superd.yaml" ||
-	die "the packaged superd.yaml does not drop to user superd"
-grep -E '^[[:space:]]*listen:' "$work/superd.yaml" >"$work/listen" ||
-	die "the packaged superd.yaml has no listen:"
-grep -Ev 'listen:[[:space:]]*"(127\.0\.0\.1|\[::1\]):[0-9]+"' "$work/listen" &&
-	die "the packaged superd.yaml listens beyond loopback"
+safe_config "$work/superd.yaml"
 root=$work/root
 dpkg-deb -x "$deb" "$root"
 mkdir -p "$root/etc"
@@ -119,16 +146,7 @@ cp /etc/passwd /etc/group "$root/etc/"
 systemd-sysusers --root="$root" superd.conf && systemd-sysusers --root="$root" superd.conf ||
 	die "systemd-sysusers --root with the packaged superd.conf"
 [ "$(grep -c '^superd:' "$root/etc/passwd")" = 1 ] || die "no single superd account made"
-# The libraries the packaged binary and modules load, then -t inside the root.
-for f in "$root/usr/sbin/superd" "$root"/usr/lib/*/superd/*.so; do
-	ldd "$f" | sed -n 's|.*=> \(/[^ ]*\) .*|\1|p; s|^[[:space:]]*\(/[^ ]*\) .*|\1|p'
-done | sort -u | while read -r lib; do
-	mkdir -p "$root$(dirname "$lib")" && cp -L "$lib" "$root$lib"
-done
-chroot "$root" /usr/sbin/superd -t -f /etc/superd/superd.yaml >"$work/t.out" 2>&1 ||
-	{ cat "$work/t.out"; die "superd -t on the packaged configuration, in the root"; }
-grep -qx '/etc/superd/superd.yaml: ok' "$work/t.out" || { cat "$work/t.out"; die "-t: no ok"; }
-grep -q 'as root' "$work/t.out" && { cat "$work/t.out"; die "-t: something runs as root"; }
+check_in_root "$root"
 
 step "the packaged example module builds against superd-dev only"
 dpkg-deb -x "$work/deb/superd-dev_${deb_version}_$arch.deb" "$work/devroot"
@@ -167,5 +185,36 @@ has_entry "$work/rpm-devel.list" '^/usr/include/superd/module\.h$'
 has_entry "$work/rpm-devel.list" '/pkgconfig/superd\.pc$'
 rpm -qcp "$rpm_main" 2>/dev/null | grep -qx /etc/superd/superd.yaml ||
 	die "superd.yaml is not %config in the rpm"
+
+step "the rpm's safe defaults: the superd account made by %pre, superd -t in a throwaway root"
+has_entry "$work/rpm.list" '^/usr/lib/sysusers\.d/superd\.conf$'
+rpm -qp --scripts "$rpm_main" >"$work/rpm.scripts" 2>/dev/null
+rpm -qp --qf '%{PREIN}\n' "$rpm_main" >"$work/rpm-pre.sh" 2>/dev/null
+grep -q '^systemd-sysusers --replace=/usr/lib/sysusers\.d/superd\.conf -' "$work/rpm-pre.sh" ||
+	{ cat "$work/rpm.scripts"; die "%pre does not make the superd account (systemd-sysusers)"; }
+rpm -qp --requires "$rpm_main" 2>/dev/null | grep -qx '/usr/bin/systemd-sysusers' ||
+	die "the rpm does not require systemd-sysusers"
+grep -v '^[[:space:]]*#' "$work/rpm.scripts" | grep -Eq 'deluser|userdel' &&
+	die "an rpm scriptlet removes the account (left in place, as Fedora does)"
+rroot=$work/rpmroot
+mkdir -p "$rroot"
+rpm2archive - <"$rpm_main" | tar -C "$rroot" -xzf - || die "rpm2archive: cannot unpack the rpm"
+safe_config "$rroot/etc/superd/superd.yaml"
+# %pre's lines are the packaged sysusers file's, so the two cannot differ.
+sed -n "/<<'SUPERD_SYSUSERS_EOF'\$/,/^SUPERD_SYSUSERS_EOF\$/p" "$work/rpm-pre.sh" |
+	sed '1d;$d' >"$work/rpm-pre.users"
+grep -v '^#' "$rroot/usr/lib/sysusers.d/superd.conf" | cmp -s - "$work/rpm-pre.users" ||
+	die "%pre's account lines differ from /usr/lib/sysusers.d/superd.conf"
+# %pre itself, on install and upgrade, with systemd-sysusers pointed at the root.
+mkdir -p "$rroot/etc" "$work/shim"
+cp /etc/passwd /etc/group "$rroot/etc/"
+printf '#!/bin/sh\nexec %s --root="%s" "$@"\n' "$(command -v systemd-sysusers)" "$rroot" \
+	>"$work/shim/systemd-sysusers"
+chmod 755 "$work/shim/systemd-sysusers"
+for run in install upgrade; do
+	PATH=$work/shim:$PATH sh -e "$work/rpm-pre.sh" || die "the rpm's %pre ($run) fails"
+done
+[ "$(grep -c '^superd:' "$rroot/etc/passwd")" = 1 ] || die "the rpm's %pre made no single superd account"
+check_in_root "$rroot"
 
 step "ok: $(basename "$changes"), $(basename "$rpm_main"), $(basename "$rpm_devel")"

@@ -10,7 +10,9 @@ configures --with-user=superd, and debian/superd.sysusers, run by
 systemd-sysusers as the package's postinst does, makes that account in a
 throwaway copy of this machine's account files, twice with the same result;
 then the packaged configuration passes `superd -t` against those files (in
-a private mount namespace, as root)."""
+a private mount namespace, as root).  The RPM side: superd.spec configures
+--with-user=superd, ships the same sysusers file and makes the account in
+%pre from its lines."""
 
 import os
 import re
@@ -128,6 +130,43 @@ def debian_package_configures_its_account():
     with open(SYSUSERS) as f:
         lines = [ln.split() for ln in f if ln.strip() and not ln.startswith("#")]
     h.eq([ln[:2] for ln in lines], [["u", "superd"]], "debian/superd.sysusers: one account")
+
+
+def spec_text():
+    """superd.spec as made from superd.spec.in (the build tree's, or the
+    release tarball's when it is up to date there)."""
+    for d in (h.TOP_BUILDDIR, h.TOP_SRCDIR):
+        path = os.path.join(d, "superd.spec")
+        if os.path.exists(path):
+            with open(path) as f:
+                return f.read()
+    h.fail("no superd.spec in %s or %s" % (h.TOP_BUILDDIR, h.TOP_SRCDIR))
+
+
+@h.test()
+def rpm_package_makes_the_same_account():
+    """The RPM does what the .deb does: configures --with-user=superd,
+    ships debian/superd.sysusers as the sysusers.d file, and makes the
+    account in %pre from the same lines."""
+    spec = spec_text()
+    h.check(re.search(r"^%configure .*--with-user=superd\b", spec, re.M),
+            "the spec configures --with-user=superd")
+    h.check(re.search(r"^install .* debian/superd\.sysusers "
+                      r"%\{buildroot\}%\{_sysusersdir\}/superd\.conf$", spec, re.M),
+            "the spec installs debian/superd.sysusers as superd.conf")
+    h.check(re.search(r"^%\{_sysusersdir\}/superd\.conf$", spec, re.M),
+            "%files lists the sysusers file")
+    h.check(re.search(r"^Requires\(pre\): +/usr/bin/systemd-sysusers$", spec, re.M),
+            "%pre's tool is required")
+    m = re.search(r"^%pre\n(.*?)^%", spec, re.M | re.S)
+    h.check(m, "the spec has a %pre")
+    pre = m.group(1).splitlines()
+    h.eq(pre[0], "systemd-sysusers --replace=%{_sysusersdir}/superd.conf - "
+         "<<'SUPERD_SYSUSERS_EOF'", "%pre runs systemd-sysusers on its lines")
+    end = pre.index("SUPERD_SYSUSERS_EOF")
+    with open(SYSUSERS) as f:
+        want = [ln.rstrip("\n") for ln in f if not ln.startswith("#")]
+    h.eq(pre[1:end], want, "%pre's lines are debian/superd.sysusers'")
 
 
 def sysusers_root():
