@@ -1,9 +1,11 @@
 /*
  * echo.c - the Echo Protocol (RFC 862), TCP and UDP.
  *
- * TCP: every byte received is sent back.  The host queues what the socket
- * does not take and stops reading while too much is queued, so a client
- * that sends without reading cannot grow our memory.  When the client
+ * TCP: every byte received is sent back, by the core itself (host->reflect:
+ * spliced, never copied through the worker, on plain TCP and UNIX).  The
+ * host queues what the socket does not take and stops reading while too
+ * much is queued, so a client that sends without reading cannot grow our
+ * memory.  When the client
  * half-closes, the host's default (send what is queued, then close) is
  * exactly "finish echoing, then close".
  * UDP: each datagram is answered with a datagram of the same bytes (an
@@ -39,12 +41,17 @@ static int echo_configure(const struct superd_host *host, superd_service *svc,
 	                               sizeof(struct classic_instance), instance);
 }
 
-/* Nothing to say first: wait for the client's bytes (a short receive queue). */
+/*
+ * Nothing to say first: the core sends the client's bytes back itself
+ * (host->reflect: in the kernel where it can), with a short receive queue.
+ * Should it refuse, on_data echoes instead.
+ */
 static int echo_open(superd_conn *c, void *instance, void *state)
 {
 	const struct classic_instance *inst = instance;
 
 	classic_short_rcvbuf(inst->host, c);
+	(void)inst->host->reflect(c);
 	return 0;
 }
 

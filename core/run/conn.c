@@ -451,6 +451,11 @@ static void deliver(superd_conn *c, const unsigned char *buf, size_t n)
 	used = m->on_data(c, c->svc->instance, c->state, data, len);
 	wnote_leave();
 	input_consumed(c, data, len, used);
+	if ((c->flags & C_REFLECT) && c->inlen && !(c->flags & C_DEAD)) {
+		/* host->reflect inside on_data: what it kept goes back first */
+		conn_reflect_send(c, c->in, c->inlen);
+		input_clear(c);
+	}
 }
 
 /* The client half-closed: on_eof, or send what is queued and close. */
@@ -494,12 +499,16 @@ void conn_read(superd_conn *c)
 
 		if (c->tls && want < TLS_RECORD_MAX)
 			want = TLS_RECORD_MAX; /* a whole record: none left inside */
-		n = conn_io_read(c, cn.rbuf, want);
+		if (c->flags & C_REFLECT)
+			n = conn_reflect_in(c, cn.rbuf, want); /* sent back */
+		else
+			n = conn_io_read(c, cn.rbuf, want);
 
 		if (n > 0) {
 			c->bytes_in += (size_t)n;
 			c->last_ms = loop_now(cn.loop);
-			deliver(c, cn.rbuf, (size_t)n);
+			if (!(c->flags & C_REFLECT))
+				deliver(c, cn.rbuf, (size_t)n);
 			if (!(wanted_events(c) & LOOP_IN) ||
 			    ((size_t)n < want && !(c->flags & C_TLS_STASH)) ||
 			    c->queued >= out_max(c->svc))

@@ -85,6 +85,8 @@ size_t conn_pending(const superd_conn *c);
 void conn_close(superd_conn *c);
 void conn_abort(superd_conn *c);
 void conn_pause_read(superd_conn *c, int paused);
+/** host->reflect: send c's input back to it from now on (conn_reflect.c). */
+int conn_reflect(superd_conn *c);
 void conn_set_timeout(superd_conn *c, unsigned ms);
 const struct superd_peer *conn_peer(const superd_conn *c);
 superd_service *conn_service(const superd_conn *c);

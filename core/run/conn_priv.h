@@ -30,6 +30,8 @@
 #define C_RELAY_FULL 0x10000u /**< the relay takes no more: not reading */
 #define C_NO_RELEASE 0x20000u /**< the access slot goes back with a child */
 #define C_TLS_STASH 0x40000u /**< TLS end or error seen behind data: next read */
+#define C_REFLECT 0x80000u   /**< host->reflect: input goes back, not to the module */
+#define C_REFLECT_COPY 0x100000u /**< reflect by copying (no splice on this socket) */
 
 /** A piece of queued output: memory, or a file segment (file_fd >= 0). */
 struct outchunk {
@@ -119,6 +121,16 @@ ssize_t conn_io_file(superd_conn *c, int fd, off_t *off, size_t len);
 void conn_tls_refused(superd_conn *c, const char *reason);
 /** Closing: send close_notify when the session is sound; free it. */
 void conn_tls_end(superd_conn *c);
+
+/* conn_reflect.c: input sent back by the core (host->reflect). */
+/**
+ * Take up to want bytes of c's input and send them back (spliced when it
+ * can, else through buf, CONN_READ_BUF bytes): bytes taken, 0 at the end,
+ * -1 with errno (EAGAIN: nothing there).
+ */
+ssize_t conn_reflect_in(superd_conn *c, unsigned char *buf, size_t want);
+/** Queue len bytes back to c (as host->write, no on_drain owed). */
+void conn_reflect_send(superd_conn *c, const void *buf, size_t len);
 
 /* conn_relay.c: a plaintext socketpair for children, relayed to TLS. */
 /** The module's (child's) end of c's relay, made on first call; -1. */

@@ -311,6 +311,7 @@ static const struct superd_host host = {
 	.sem_release = host_sem_release,
 	.service_spawns = spawn_service_spawns,
 	.sandbox_syscall = sandbox_service_syscall,
+	.reflect = conn_reflect,
 	.sandbox_option = sandbox_service_option,
 };
 

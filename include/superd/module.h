@@ -458,6 +458,20 @@ struct superd_host {
 	 */
 	int (*sandbox_option)(superd_service *svc, const superd_opt *o,
 	                      unsigned mode);
+
+	/* --- ABI 1.2: echoing in the kernel --- */
+
+	/**
+	 * From on_open or on_data: send everything c receives from now on
+	 * back to it unchanged, as an echo service does.  The core moves the
+	 * bytes itself (over TCP and UNIX without TLS with splice(2), so they
+	 * never reach user space) and on_data is no longer called.  Asked for
+	 * inside on_data, the bytes that call does not consume go back first.  Back-pressure (max_output) and the end
+	 * of input are as for bytes sent with write: on_eof if set, else a
+	 * close once everything is sent.  0, or -1 (EINVAL: a connection the
+	 * core relays to a child).
+	 */
+	int (*reflect)(superd_conn *c);
 };
 
 /**

@@ -43,6 +43,38 @@ def echo_small_pieces_and_empty(backend):
             c.close()
 
 
+def read_bytes_of(pids):
+    """How many bytes the processes pids have read(2) (rchar of /proc/PID/io)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/io" % pid) as f:
+                total += int(re.search(r"^rchar: (\d+)", f.read(), re.M).group(1))
+        except FileNotFoundError:
+            pass
+        except PermissionError:
+            h.skip("cannot read /proc/%d/io" % pid)
+    return total
+
+
+@h.test(backends=True)
+def echo_bytes_stay_in_the_kernel(backend):
+    """echo asks the core to send the bytes back (host->reflect), which
+    splices them socket to pipe to socket: 8 MiB go through, come back
+    exact, and the worker reads almost none of them into memory."""
+    if not os.path.exists("/proc/self/io"):
+        h.skip("no /proc/PID/io")
+    data = os.urandom(8 << 20)
+    with h.classic(backend, workers=1) as s:
+        pids = s.wait_workers(1)
+        before = read_bytes_of(pids)
+        got = h.tcp_exchange("127.0.0.1", s.port(ECHO), data, half_close=True, timeout=30)
+        h.check(got == data, "echo of 8 MiB came back exact (%d bytes)" % len(got))
+        read = read_bytes_of(pids) - before
+        h.check(read < len(data) // 4,
+                "the worker read %d of the 8 MiB it echoed (spliced: ~0)" % read)
+
+
 def server_rcvbuf(port, client):
     """The receive buffer (ss's skmem rb) of the server's end of client, a
     connection to port on 127.0.0.1."""

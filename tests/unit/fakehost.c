@@ -76,6 +76,7 @@ static char *log_lines[FAKE_LOG_MAX]; /* ring of the latest lines */
 static unsigned log_count;
 static int log_level_last = -1;
 static int next_fd = -1;
+static int reflect_refused;
 
 /* Abort the test binary on an impossible condition (out of memory, or a
  * module breaking the ABI's rules). */
@@ -185,6 +186,19 @@ static int fake_write(superd_conn *conn, const void *buf, size_t len)
 	if (c->closed == 2)
 		return -1;
 	buf_append(&c->out, &c->outlen, buf, len);
+	return 0;
+}
+
+/* host->reflect: from now on the host sends input back itself. */
+static int fake_reflect(superd_conn *conn)
+{
+	struct fake_conn *c = (struct fake_conn *)conn;
+
+	if (reflect_refused) {
+		errno = EINVAL;
+		return -1;
+	}
+	c->reflected = 1;
 	return 0;
 }
 
@@ -648,6 +662,7 @@ static const struct superd_host host_table = {
 	.service_name = fake_service_name,
 	.config_dir = fake_config_dir,
 	.write = fake_write,
+	.reflect = fake_reflect,
 	.sendfile = fake_sendfile,
 	.pending = fake_pending,
 	.close = fake_host_close,
@@ -817,6 +832,11 @@ int fake_configure(const struct superd_module *m, struct superd_service *svc,
 	return rc;
 }
 
+void fake_refuse_reflect(int refuse)
+{
+	reflect_refused = refuse;
+}
+
 void fake_set_next_fd(int fd)
 {
 	next_fd = fd;
@@ -884,6 +904,10 @@ void fake_data(struct fake_conn *c, const void *buf, size_t len)
 {
 	if (c->closed)
 		return;
+	if (c->reflected) {
+		buf_append(&c->out, &c->outlen, buf, len);
+		return;
+	}
 	buf_append(&c->in, &c->inlen, buf, len);
 	if (c->paused || c->inlen == 0)
 		return;
@@ -981,6 +1005,7 @@ void fake_reset(void)
 	log_count = 0;
 	log_level_last = -1;
 	next_fd = -1;
+	reflect_refused = 0;
 	loop_forget();
 	diag_reset();
 }

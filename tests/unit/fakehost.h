@@ -41,6 +41,8 @@ struct fake_conn {
 	int opened;             /**< on_open returned 0 (so on_close is owed) */
 	const struct superd_tls *tls; /**< what host->tls reports (NULL:
 	                                   plaintext); tests set it */
+	int reflected;          /**< host->reflect was asked: input goes
+	                             straight to out, on_data is not called */
 };
 
 /** The host table. */
@@ -84,6 +86,8 @@ void fake_close(struct fake_conn *c);
  * then -1 again).  The test keeps owning fd.
  */
 void fake_set_next_fd(int fd);
+/** host->reflect fails (EINVAL) while refuse is 1 (until fake_reset). */
+void fake_refuse_reflect(int refuse);
 
 /** Send a datagram to a module; replies are appended to fake_replies(). */
 void fake_datagram(const struct superd_module *m, void *instance,

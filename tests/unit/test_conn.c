@@ -39,7 +39,8 @@ static struct {
 	superd_conn *c;         /**< the connection (from on_open) */
 } tm;
 
-enum { MODE_ECHO, MODE_LINES, MODE_NEVER, MODE_ABORT_IN_DATA, MODE_BULK };
+enum { MODE_ECHO, MODE_LINES, MODE_NEVER, MODE_ABORT_IN_DATA, MODE_BULK,
+       MODE_REFLECT, MODE_REFLECT_LATER };
 
 #define DRAIN_TOTAL (3u << 20)
 
@@ -47,6 +48,8 @@ static int tm_open(superd_conn *c, void *inst, void *state)
 {
 	tm.opened++;
 	tm.c = c;
+	if (tm.mode == MODE_REFLECT)
+		ck_assert_int_eq(H->reflect(c), 0);
 	if (tm.mode == MODE_BULK) {
 		static unsigned char block[65536];
 
@@ -73,6 +76,13 @@ static size_t tm_data(superd_conn *c, void *inst, void *state,
 			return 0;
 		snprintf(tm.line, sizeof(tm.line), "%.*s", (int)(nl - d), d);
 		return (size_t)(nl - d) + 1;
+	case MODE_REFLECT_LATER:
+		/* "HI" is consumed; from the newline on, the core echoes */
+		nl = memchr(d, '\n', len);
+		if (!nl)
+			return 0;
+		ck_assert_int_eq(H->reflect(c), 0);
+		return (size_t)(nl - d);
 	case MODE_ABORT_IN_DATA:
 		H->abort(c);
 		H->write(c, "late", 4);
@@ -274,6 +284,127 @@ START_TEST(output_limit_bounds_the_queue)
 }
 END_TEST
 
+/* The bytes this process has read(2) so far (/proc/self/io), or -1. */
+static long long self_rchar(void)
+{
+	FILE *f = fopen("/proc/self/io", "re");
+	char line[128];
+	long long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "rchar: %lld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* Push total bytes through c with a half-close; what came back, in. */
+static size_t stream_through(int peer, const unsigned char *out, size_t total,
+                             unsigned char *in)
+{
+	size_t sent = 0, got = 0;
+	int eof = 0;
+
+	while (!eof) {
+		if (sent < total) {
+			ssize_t n = write(peer, out + sent, total - sent);
+
+			if (n > 0)
+				sent += (size_t)n;
+			if (sent == total)
+				shutdown(peer, SHUT_WR);
+		}
+		loop_run_once(L, 5);
+		for (;;) {
+			ssize_t n = peer_read(peer, in + got, total + 1 - got);
+
+			if (n < 0)
+				eof = 1;
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+		}
+	}
+	return got;
+}
+
+/*
+ * host->reflect: every byte comes back in order, then the close after the
+ * half-close; the module's on_data sees none of it, and the worker reads
+ * none of it into memory (spliced: only the peer's own reads count).
+ */
+START_TEST(reflect_sends_everything_back_without_the_module)
+{
+	static const char *const backends[] = { "select", "poll", "epoll" };
+	int peer = start_conn(backends[_i], MODE_REFLECT, 0);
+	size_t total = 4u << 20;
+	unsigned char *out = malloc(total), *in = malloc(total + 1);
+	long long r0 = self_rchar(), r1;
+
+	for (size_t i = 0; i < total; i++)
+		out[i] = (unsigned char)(i * 13 + (i >> 11));
+	ck_assert_uint_eq(stream_through(peer, out, total, in), total);
+	r1 = self_rchar();
+	ck_assert(memcmp(in, out, total) == 0);
+	ck_assert_uint_eq(tm.seen, 0);
+	ck_assert_int_eq(tm.closed, 1);
+	ck_assert_uint_eq(conn_count(), 0);
+	if (r0 >= 0 && r1 >= 0)
+		ck_assert_int_lt(r1 - r0, (long long)(total + total / 4));
+	free(out);
+	free(in);
+	finish(peer);
+}
+END_TEST
+
+/* Asked for inside on_data: the bytes not consumed come back first. */
+START_TEST(reflect_from_on_data_sends_the_rest_first)
+{
+	int peer = start_conn("poll", MODE_REFLECT_LATER, 0);
+	unsigned char buf[64];
+	size_t got = 0;
+
+	ck_assert_int_eq(write(peer, "HI", 2), 2);
+	spin(5);
+	ck_assert_int_eq(write(peer, "\nabc", 4), 4);
+	for (int i = 0; i < 2000 && got < 4; i++) {
+		ssize_t n;
+
+		loop_run_once(L, 1);
+		n = peer_read(peer, buf + got, sizeof(buf) - got);
+		if (n > 0)
+			got += (size_t)n;
+	}
+	ck_assert_int_eq(write(peer, "de", 2), 2);
+	for (int i = 0; i < 2000 && got < 6; i++) {
+		ssize_t n;
+
+		loop_run_once(L, 1);
+		n = peer_read(peer, buf + got, sizeof(buf) - got);
+		if (n > 0)
+			got += (size_t)n;
+	}
+	ck_assert_uint_eq(got, 6);
+	ck_assert(memcmp(buf, "\nabcde", 6) == 0);
+	finish(peer);
+}
+END_TEST
+
+/* A client that never reads: the queue stays near max_output, as echo's. */
+START_TEST(reflect_keeps_the_output_limit)
+{
+	int peer = start_conn("poll", MODE_REFLECT, 0);
+	size_t peak = flood_queue_peak(peer);
+
+	ck_assert_uint_gt(peak, 0);
+	ck_assert_uint_le(peak, CONN_OUTPUT_MAX + CONN_READ_MIN);
+	ck_assert_uint_eq(tm.seen, 0);
+	finish(peer);
+}
+END_TEST
+
 START_TEST(backpressure_stops_reading_until_the_queue_drains)
 {
 	int peer = start_conn("poll", MODE_ECHO, 0);
@@ -465,6 +596,9 @@ static Suite *conn_suite(void)
 	tcase_add_test(tc, backpressure_stops_reading_until_the_queue_drains);
 	tcase_add_test(tc, output_limit_bounds_the_queue);
 	tcase_add_test(tc, on_drain_feeds_a_stream_then_close_sends_everything);
+	tcase_add_loop_test(tc, reflect_sends_everything_back_without_the_module, 0, 3);
+	tcase_add_test(tc, reflect_from_on_data_sends_the_rest_first);
+	tcase_add_test(tc, reflect_keeps_the_output_limit);
 	tcase_add_test(tc, idle_timeout_closes);
 	tcase_add_test(tc, abort_inside_on_data_is_deferred);
 	tcase_add_test(tc, select_refuses_an_fd_past_fd_setsize);

@@ -100,8 +100,33 @@ START_TEST(tcp_echoes_a_mebibyte_of_binary_exactly)
 	ck_assert_uint_eq(c->outlen, total);
 	ck_assert(memcmp(c->out, data, total) == 0);
 	ck_assert_int_eq(c->closed, 0);
+	ck_assert_int_eq(c->reflected, 1); /* the core sends the bytes back */
 	fake_close(c);
 	free(data);
+	fixture_down(&f);
+}
+END_TEST
+
+/* A host that will not reflect: on_data echoes every byte itself. */
+START_TEST(tcp_echoes_by_itself_when_the_host_does_not_reflect)
+{
+	struct echo_fixture f;
+	struct fake_conn *c;
+	unsigned char data[70000];
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 31);
+	fixture_up(&f);
+	fake_refuse_reflect(1);
+	c = fake_open(&superd_module, f.inst, SUPERD_PROTO_TCP, "127.0.0.1",
+	              40005, NULL);
+	ck_assert_int_eq(c->reflected, 0);
+	fake_data(c, data, 1000);
+	fake_data(c, data + 1000, sizeof(data) - 1000);
+	ck_assert_uint_eq(c->inlen, 0);
+	ck_assert_uint_eq(c->outlen, sizeof(data));
+	ck_assert(memcmp(c->out, data, sizeof(data)) == 0);
+	fake_close(c);
 	fixture_down(&f);
 }
 END_TEST
@@ -187,6 +212,7 @@ static Suite *echo_suite(void)
 	tcase_add_test(tc, options_are_refused_at_their_position);
 	tcase_add_test(tc, empty_options_map_is_accepted);
 	tcase_add_test(tc, tcp_echoes_a_mebibyte_of_binary_exactly);
+	tcase_add_test(tc, tcp_echoes_by_itself_when_the_host_does_not_reflect);
 	tcase_add_test(tc, tcp_half_close_flushes_then_closes);
 	tcase_add_test(tc, tcp_receive_queue_is_kept_short);
 	tcase_add_test(tc, udp_answers_each_datagram_with_the_same_bytes);
