@@ -81,6 +81,13 @@ int tls_handshake(struct tls_sess *s);
  * a socket error, else 0).
  */
 ssize_t tls_read(struct tls_sess *s, void *buf, size_t len);
+/**
+ * 1 when the library holds input the socket will not signal again: the
+ * library reads ahead, so after a read that stopped for lack of room it
+ * may keep whole records (or plaintext) that the next tls_read returns.
+ * Only meaningful right after a tls_read that returned bytes.
+ */
+int tls_pending(const struct tls_sess *s);
 /** Encrypt and send: bytes taken (> 0), or TLS_WANT_* / TLS_ERR. */
 ssize_t tls_write(struct tls_sess *s, const void *buf, size_t len);
 /**

@@ -70,6 +70,11 @@ ssize_t tls_read(struct tls_sess *s, void *buf, size_t len)
 	return TLS_ERR;
 }
 
+int tls_pending(const struct tls_sess *s)
+{
+	return 0;
+}
+
 ssize_t tls_write(struct tls_sess *s, const void *buf, size_t len)
 {
 	return TLS_ERR;

@@ -552,6 +552,11 @@ static SSL_CTX *ssl_ctx_build(struct tls_ctx *ctx, const struct tls_conf *tc,
 	SSL_CTX_set_mode(ssl, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	                 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
 	                 SSL_MODE_RELEASE_BUFFERS);
+	/* one read(2) per burst of records, not two per record (header,
+	 * body); the loop asks tls_pending for what the library kept.  Not
+	 * with kTLS, whose receive side must start on a record boundary. */
+	if (!tls_ktls_available())
+		SSL_CTX_set_read_ahead(ssl, 1);
 	/* TLS 1.2: forward secrecy and AEAD only (no CBC: LUCKY13 and kin),
 	 * as Mozilla's "intermediate"; TLS 1.3: OpenSSL's suites */
 	SSL_CTX_set_cipher_list(ssl, TLS12_CIPHERS);
@@ -741,6 +746,11 @@ ssize_t tls_read(struct tls_sess *s, void *buf, size_t len)
 	errno = 0;
 	r = SSL_read(s->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len);
 	return r > 0 ? r : ssl_result(s, r);
+}
+
+int tls_pending(const struct tls_sess *s)
+{
+	return SSL_has_pending(s->ssl);
 }
 
 ssize_t tls_write(struct tls_sess *s, const void *buf, size_t len)

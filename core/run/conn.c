@@ -48,6 +48,7 @@ static struct {
 } cn;
 
 static void conn_event(struct loop *l, int fd, unsigned events, void *arg);
+static void conn_kick(superd_conn *c);
 
 /* svc's limits: its own (module descriptor, service keys) or the defaults. */
 static size_t in_max(const struct superd_service *svc)
@@ -510,7 +511,8 @@ void conn_read(superd_conn *c)
 			if (!(c->flags & C_REFLECT))
 				deliver(c, cn.rbuf, (size_t)n);
 			if (!(wanted_events(c) & LOOP_IN) ||
-			    ((size_t)n < want && !(c->flags & C_TLS_STASH)) ||
+			    ((size_t)n < want &&
+			     !(c->flags & (C_TLS_STASH | C_TLS_PENDING))) ||
 			    c->queued >= out_max(c->svc))
 				return;
 			continue;
@@ -570,7 +572,7 @@ static void conn_kicked(struct loop *l, void *arg)
 void conn_settle(superd_conn *c)
 {
 	const struct superd_module *m = c->svc->module;
-	int drains = 0;
+	int drains = 0, pendings = 0;
 
 	for (;;) {
 		if ((c->flags & C_DEAD) || ((c->flags & C_CLOSING) && !c->head)) {
@@ -592,6 +594,16 @@ void conn_settle(superd_conn *c)
 			conn_read(c);
 			c->busy--;
 			continue;
+		}
+		if ((c->flags & C_TLS_PENDING) && (wanted_events(c) & LOOP_IN)) {
+			/* records the TLS library read ahead: no event will come */
+			if (pendings++ < READS_PER_EVENT) {
+				c->busy++;
+				conn_read(c);
+				c->busy--;
+				continue;
+			}
+			conn_kick(c); /* the others first; the kick reads on */
 		}
 		if (!c->head && (c->flags & C_WANT_DRAIN)) {
 			if (!m->on_drain || (c->flags & C_CLOSING)) {
@@ -865,6 +877,8 @@ void conn_pause_read(superd_conn *c, int paused)
 			c->flags |= C_REDELIVER;
 			if (!c->busy)
 				conn_kick(c);
+		} else if ((c->flags & C_TLS_PENDING) && !c->busy) {
+			conn_kick(c); /* read what the TLS library kept */
 		}
 	}
 	conn_host_done(c);

@@ -30,6 +30,7 @@
 #define C_RELAY_FULL 0x10000u /**< the relay takes no more: not reading */
 #define C_NO_RELEASE 0x20000u /**< the access slot goes back with a child */
 #define C_TLS_STASH 0x40000u /**< TLS end or error seen behind data: next read */
+#define C_TLS_PENDING 0x200000u /**< TLS input kept in the library: read again */
 #define C_REFLECT 0x80000u   /**< host->reflect: input goes back, not to the module */
 #define C_REFLECT_COPY 0x100000u /**< reflect by copying (no splice on this socket) */
 

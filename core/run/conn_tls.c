@@ -196,8 +196,9 @@ static ssize_t tls_failed(superd_conn *c)
 }
 
 /*
- * read(2), or whole TLS records while a whole one still fits (so no
- * plaintext is left inside the library, where the loop cannot see it).
+ * read(2), or whole TLS records while a whole one still fits.  The
+ * library reads ahead: when the loop stops for lack of room while it still
+ * holds records, C_TLS_PENDING says to read again (no socket event will).
  */
 ssize_t conn_io_read(superd_conn *c, void *buf, size_t len)
 {
@@ -206,6 +207,7 @@ ssize_t conn_io_read(superd_conn *c, void *buf, size_t len)
 
 	if (!c->tls)
 		return read(c->fd, buf, len);
+	c->flags &= ~C_TLS_PENDING;
 	if (c->flags & C_TLS_STASH) {
 		c->flags &= ~C_TLS_STASH;
 		errno = c->tls_stash;
@@ -216,6 +218,8 @@ ssize_t conn_io_read(superd_conn *c, void *buf, size_t len)
 
 		if (n > 0) {
 			got += (size_t)n;
+			if (len - got < TLS_RECORD_MAX && tls_pending(c->tls))
+				c->flags |= C_TLS_PENDING;
 			continue;
 		}
 		if (got && (n == 0 || n == TLS_ERR)) {

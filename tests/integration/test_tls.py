@@ -144,6 +144,72 @@ services:
         s.wait_log(r"TLS: (the kernel has no tls ULP|kTLS available)")
 
 
+def burst(ctx, port, records, size, timeout=10.0):
+    """Handshake, then send records of size bytes and close_notify in ONE
+    write, so the server's TLS library reads them ahead together; read
+    until the server's close_notify.  Returns what came back."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=timeout * h.TIME_SCALE)
+    inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(inc, out, server_hostname="localhost")
+    while True:
+        try:
+            obj.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            sock.sendall(out.read())
+            data = sock.recv(65536)
+            if not data:
+                h.fail("closed during the handshake")
+            inc.write(data)
+    sock.sendall(out.read())
+    for i in range(records):
+        obj.write(bytes([65 + i % 26]) * size)
+    try:
+        obj.unwrap()
+    except ssl.SSLWantReadError:
+        pass  # our close_notify is out; the server's comes later
+    sock.sendall(out.read())
+    got = bytearray()
+    while True:
+        try:
+            got += obj.read(65536)
+            continue
+        except ssl.SSLWantReadError:
+            pass
+        except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+            break
+        try:
+            data = sock.recv(65536)
+        except socket.timeout:
+            h.fail("no answer: got %d bytes, then nothing (input left unread "
+                   "inside the server's TLS library?)" % len(got))
+        if not data:
+            break
+        inc.write(data)
+    sock.close()
+    return bytes(got)
+
+
+@h.test(backends=True)
+def records_read_ahead_are_all_served(backend):
+    """40 small records and close_notify arrive in one segment.  The TLS
+    library reads them all ahead while the loop asks for one record at a
+    time (max_output: 1024 keeps each read to one record); the rest, which
+    no socket event will announce, must still be echoed, then the
+    close_notify honoured."""
+    with h.Superd("""
+services:
+  echo:
+    module: echo
+    listen: "127.0.0.1:{port0}"
+    max_output: 1024
+""" + tls_block(), backend=backend) as s:
+        ctx = tk.client_ctx(pki())
+        want = b"".join(bytes([65 + i % 26]) * 100 for i in range(40))
+        h.eq(burst(ctx, s.port(0), 40, 100, timeout=5.0), want,
+             "40 records echoed, then the close")
+
+
 @h.test(backends=True)
 def versions_and_policy(backend):
     with h.Superd("""
