@@ -7,7 +7,8 @@ wildcards, client certificates and the SSL_* variables, session
 resumption on another worker, TLS 1.2/1.3 floors, hot reload of
 certificates, configuration errors at FILE:LINE:COLUMN, the plaintext
 courtesy 400, handshake timeouts and bad clients leaving nothing behind,
-and the kTLS fallback.  Certificates are made by the test (tlskit)."""
+refused handshakes counted and logged once per burst with a summary line
+per window, and the kTLS fallback.  Certificates are made by the test (tlskit)."""
 
 import hashlib
 import os
@@ -841,6 +842,73 @@ services:
             return float(m.group(1)) if m else 0.0
         h.wait_until(lambda: refused() == 3, what="3 refusals counted (%s)" % refused())
         h.eq(len(s.log_lines(r"echo: .*TLS handshake refused")), 1, "logged once")
+
+
+# The window of the refusal summary (REFUSAL_LOG_MS in core/run/conn_tls.c).
+REFUSAL_WINDOW = 10.0
+
+
+@h.test()
+def refusal_summary_line():
+    """After the first refused handshake of a burst (logged on its own
+    line), the others are summed up by reason in one line when the 10 s
+    window ends.  On one backend only: the summary is the loop's timer
+    and core/run/refusals.c, the same code whatever the backend, and the
+    window costs 10 s of waiting per run."""
+    with h.Superd("""
+global: {workers: 1}
+services:
+  web:
+    module: http
+    listen: "127.0.0.1:{port0}"
+    options: {root: "{tmp}"}
+""" + tls_block("\n      handshake_timeout: 1")) as s:
+        mark = s.log_mark()
+        port = s.port(0)
+
+        def not_tls(payload=b"\x00not tls\r\n"):
+            c = h.connect("127.0.0.1", port)
+            c.sendall(payload)
+            h.check(h.is_closed(c, timeout=5.0), "closed after %r" % payload)
+            c.close()
+
+        def plain_http():
+            c = h.connect("127.0.0.1", port)
+            c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            out = h.recv_all(c)
+            c.close()
+            h.check(out.startswith(b"HTTP/1.1 400 "), "the courtesy 400: %r" % out[:100])
+
+        # the first of the burst: its own line at once
+        t0 = time.monotonic()
+        not_tls()
+        first = s.wait_log(r"web: 127\.0\.0\.1:\d+ TLS handshake refused: "
+                           r"not a TLS handshake$", since=mark)
+        # the rest of the burst, well inside the window: counted, not logged
+        silent = h.connect("127.0.0.1", port)
+        for payload in (b"\x00" * 100, b"\x01\x02\x03", b"hello\r\n"):
+            not_tls(payload)
+        plain_http()
+        plain_http()
+        h.check(h.is_closed(silent, timeout=5.0), "a silent client is closed "
+                "after handshake_timeout")
+        silent.close()
+        took = time.monotonic() - t0
+        h.check(took < REFUSAL_WINDOW - 3, "the burst fits in the window (%.1fs)" % took)
+        h.eq(s.log_lines(r"TLS handshake", since=mark), [first.string],
+             "one line for the first refusal, nothing yet for the others")
+        # then one summary when the window ends (polled, bounded)
+        summary = s.wait_log(r"web: (\d+) more TLS handshakes? refused in this "
+                             r"worker in the last (\d+) s: (.*)$",
+                             timeout=REFUSAL_WINDOW + 5, since=mark)
+        after = time.monotonic() - t0
+        h.eq(summary.group(0), "web: 6 more TLS handshakes refused in this worker "
+             "in the last 10 s: 3 not a TLS handshake, 2 plain HTTP request on the "
+             "TLS port, 1 handshake timeout", "the summary, most frequent first")
+        h.check(after >= REFUSAL_WINDOW - 1.5, "the summary waited for the window's "
+                "end (%.1fs after the first refusal)" % after)
+        h.eq(len(s.log_lines(r"TLS handshake", since=mark)), 2,
+             "two lines for seven refusals: %r" % s.log_lines(r"TLS handshake", since=mark))
 
 
 # ------------------------------------------------------------ kTLS
