@@ -28,6 +28,7 @@ def testssl_finds_nothing():
         h.skip("testssl (Debian package testssl.sh) is not installed")
     if os.environ.get("SUPERD_SANITIZED"):
         h.skip("not under the sanitizers (one plain run is enough; CI time)")
+    tk.require_tls()
     d = tk.pki()
     with h.Superd("""
 services:

@@ -30,8 +30,10 @@ _PKI = None
 
 
 def pki():
-    """The test PKI, made once per run."""
+    """The test PKI, made once per run.  Every test that needs TLS starts
+    here: in a build without TLS it skips, saying why."""
     global _PKI
+    tk.require_tls()
     if _PKI is None:
         _PKI = tk.pki()
     return _PKI
@@ -637,6 +639,51 @@ services:
     r, path = h.check_config(head + "      cert: site.pem\n      key: site.key\n")
     h.check(os.path.dirname(path) in r.stdout + r.stderr,
             "relative cert path resolved beside the file: %r" % r.stderr)
+
+
+NO_TLS = r"service 's': tls: this superd was built without TLS support \(configure " \
+    r"found no OpenSSL 3\)"
+
+
+@h.test()
+def no_tls_build_refuses_tls():
+    """A build without OpenSSL (configure --without-openssl): `tls:` is a
+    configuration error at the key's value, under -t, at start and on
+    SIGHUP (the running configuration stays); services without it run."""
+    if tk.tls_built():
+        h.skip("this superd has TLS; the build without OpenSSL runs this test")
+    head = """
+services:
+  plain:
+    module: echo
+    listen: "127.0.0.1:{port0}"
+  s:
+    module: echo
+    listen: "127.0.0.1:{port1}"
+"""
+    block = head + "    tls:\n      cert: site.pem\n      key: site.key\n"
+    out = check_t(block, r"superd\.yaml:10:7: " + NO_TLS)
+    h.eq(len(out.strip().splitlines()), 1, "one error, nothing about the files: %r" % out)
+    check_t(head + '    tls: {cert: site.pem, key: site.key, min_version: "1.3"}\n',
+            r"superd\.yaml:9:10: " + NO_TLS)
+    # a bad tls: block is still checked as such
+    check_t(head + "    tls: {cert: site.pem}\n",
+            r"superd\.yaml:9:10: service 's': tls: missing required key 'key'")
+    # at start: the error, exit 1, nothing bound
+    s = h.Superd(block, expect_exit=True)
+    with s:
+        h.eq(s.wait_exit(), 1, "superd refuses to start")
+        h.check(re.search(r"superd\.yaml:10:7: " + NO_TLS, s.log_text()),
+                "the error at start: %r" % s.log_text())
+    # on SIGHUP: refused, the running configuration stays
+    with h.Superd(head) as s:
+        h.eq(h.tcp_exchange("127.0.0.1", s.port(0), b"hi"), b"hi", "plain echo")
+        mark = s.log_mark()
+        s.reload(block)
+        s.wait_log(r"superd\.yaml:10:7: " + NO_TLS, since=mark)
+        s.wait_log(r"has errors; the running configuration stays", since=mark)
+        h.eq(h.tcp_exchange("127.0.0.1", s.port(0), b"still"), b"still",
+             "the running configuration stays")
 
 
 @h.test()

@@ -18,6 +18,34 @@ def _openssl(*args, cwd):
                                                   r.stderr.decode(errors="replace")))
 
 
+_TLS_BUILT = None
+
+
+def tls_built():
+    """Was superd built with a TLS backend?  Asked of the binary itself
+    (`superd -t` on a `tls:` service): a build without OpenSSL says so at
+    the key, whatever the files."""
+    global _TLS_BUILT
+    if _TLS_BUILT is None:
+        r, _ = h.check_config("""
+services:
+  probe:
+    module: echo
+    listen: "127.0.0.1:{port0}"
+    tls: {cert: none.pem, key: none.key}
+""")
+        _TLS_BUILT = "built without TLS support" not in r.stdout + r.stderr
+    return _TLS_BUILT
+
+
+def require_tls():
+    """Skip the running test when superd was built without TLS."""
+    if not tls_built():
+        h.skip("superd was built without TLS (configure --without-openssl, or "
+               "no OpenSSL 3 found): `tls:` is a configuration error there "
+               "(test_tls.py no_tls_build_refuses_tls)")
+
+
 def _ec_key(d, name):
     _openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
              "-out", name + ".key", cwd=d)
