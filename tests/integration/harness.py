@@ -137,14 +137,17 @@ def check(cond, msg):
 
 
 def wait_until(pred, timeout=5.0, interval=0.02, what="condition"):
-    """Poll pred() until true (returns its value) or fail after timeout s."""
+    """Poll pred() until true (returns its value) or fail after timeout s.
+    what: the text of the failure, or a function that makes it then (so it
+    can say what was last seen)."""
     end = time.monotonic() + timeout
     while True:
         v = pred()
         if v:
             return v
         if time.monotonic() > end:
-            fail("timed out after %.1fs waiting for %s" % (timeout, what))
+            fail("timed out after %.1fs waiting for %s"
+                 % (timeout, what() if callable(what) else what))
         time.sleep(interval)
 
 
@@ -845,7 +848,7 @@ class Superd:
     def wait_workers(self, n, timeout=5.0):
         """Wait until the master has exactly n live children; return them."""
         return wait_until(lambda: (lambda w: w if len(w) == n else None)(self.workers()),
-                          timeout, what="%d workers (have %s)" % (n, self.workers()))
+                          timeout, what=lambda: "%d workers (have %s)" % (n, self.workers()))
 
     def wait_exit(self, timeout=10.0):
         """Wait for the master to exit; its status, or None on timeout."""

@@ -860,11 +860,59 @@ services:
         c.close()
 
 
+def listeners_of(port):
+    """{pid: command} of every process holding a socket that listens on
+    port (more than the superd under test: another program shares it)."""
+    inodes = h.listen_inodes(port)
+    out = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            fds = os.listdir("/proc/%s/fd" % d)
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink("/proc/%s/fd/%s" % (d, fd))
+            except OSError:
+                continue
+            if target.startswith("socket:[") and int(target[8:-1]) in inodes:
+                try:
+                    with open("/proc/%s/cmdline" % d, "rb") as f:
+                        out[int(d)] = f.read().replace(b"\0", b" ").decode(errors="replace")
+                except OSError:
+                    out[int(d)] = "?"
+                break
+    return out
+
+
+def metrics_get(s, port):
+    """GET /metrics on port; a connection reset or closed without an answer
+    fails with what tells its cause: whether superd saw that client port,
+    and which processes listen on the port."""
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    cport = None
+    try:
+        conn.connect()
+        cport = conn.sock.getsockname()[1]
+        conn.request("GET", "/metrics")
+        r = conn.getresponse()
+        h.eq(r.status, 200, "/metrics status")
+        return r.read().decode()
+    except (ConnectionError, http.client.HTTPException) as e:
+        h.fail("GET /metrics from 127.0.0.1:%s: %r; superd's lines for that client: "
+               "%r; listening on %d: %r" % (cport, e, s.log_lines(r"127\.0\.0\.1:%s " % cport)
+                                            if cport else [], port, listeners_of(port)))
+    finally:
+        conn.close()
+
+
 @h.test()
 def refused_handshakes_counted():
     """superd_connections_refused_total{reason="tls"} counts every refused
     handshake (the log says it once per burst)."""
-    import urllib.request
     with h.Superd("""
 global: {workers: 1}
 services:
@@ -878,16 +926,18 @@ services:
         for _ in range(3):
             c = h.connect("127.0.0.1", s.port(1))
             c.sendall(b"not tls\r\n")
-            h.is_closed(c)
+            h.check(h.is_closed(c, timeout=5.0 * h.TIME_SCALE),
+                    "plaintext on the TLS port closed")
             c.close()
+        seen = []
 
         def refused():
-            body = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % s.port(0),
-                                          timeout=5).read().decode()
             m = re.search(r'^superd_connections_refused_total\{(?=[^}]*service="echo")'
-                          r'(?=[^}]*reason="tls")[^}]*\} (\S+)$', body, re.M)
-            return float(m.group(1)) if m else 0.0
-        h.wait_until(lambda: refused() == 3, what="3 refusals counted (%s)" % refused())
+                          r'(?=[^}]*reason="tls")[^}]*\} (\S+)$', metrics_get(s, s.port(0)),
+                          re.M)
+            seen.append(float(m.group(1)) if m else 0.0)
+            return seen[-1] == 3
+        h.wait_until(refused, what=lambda: "3 refusals counted (read: %s)" % seen)
         h.eq(len(s.log_lines(r"echo: .*TLS handshake refused")), 1, "logged once")
 
 
