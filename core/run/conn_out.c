@@ -17,8 +17,13 @@
 
 /* Smallest memory chunk: small writes coalesce into one allocation. */
 #define CHUNK_MIN 4000u
-/* Largest sendfile call, so one file cannot hold the worker too long. */
-#define SENDFILE_MAX (1u << 20)
+/*
+ * Most bytes one connection sends per turn of the loop (and so the largest
+ * sendfile call): a fast client cannot hold the worker while a big file
+ * streams; the others get their turn and the flush goes on next round (as
+ * lighttpd's 256 KiB per turn, nginx's sendfile_max_chunk).
+ */
+#define TURN_MAX (256u << 10)
 /* Memory chunks gathered in one writev. */
 #define FLUSH_IOV 16
 
@@ -196,7 +201,7 @@ static ssize_t flush_file(superd_conn *c, size_t *asked)
 	struct outchunk *t = c->head;
 	ssize_t n;
 
-	*asked = t->len < SENDFILE_MAX ? t->len : SENDFILE_MAX;
+	*asked = t->len < TURN_MAX ? t->len : TURN_MAX;
 	if (c->tls)
 		n = conn_io_file(c, t->file_fd, &t->file_off, *asked);
 	else
@@ -214,10 +219,12 @@ static ssize_t flush_file(superd_conn *c, size_t *asked)
 	return n;
 }
 
-/* Send what the socket takes (see conn_priv.h). */
+/* Send what the socket takes, up to TURN_MAX (see conn_priv.h). */
 void conn_flush(superd_conn *c)
 {
-	while (c->head && !(c->flags & C_DEAD)) {
+	size_t turn = 0;
+
+	while (c->head && !(c->flags & C_DEAD) && turn < TURN_MAX) {
 		int is_file = c->head->file_fd >= 0;
 		size_t asked;
 		ssize_t n = is_file ? flush_file(c, &asked) : flush_mem(c, &asked);
@@ -232,6 +239,7 @@ void conn_flush(superd_conn *c)
 		}
 		c->bytes_out += (size_t)n;
 		c->queued -= (size_t)n;
+		turn += (size_t)n;
 		c->last_ms = loop_now(conn_loop());
 		if (!is_file)
 			consume_mem(c, (size_t)n);

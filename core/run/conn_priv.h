@@ -150,7 +150,7 @@ void conn_relay_update(superd_conn *c);
 void conn_relay_end(superd_conn *c);
 
 /* conn_out.c */
-/** Send what the socket takes from the queue. */
+/** Send what the socket takes from the queue, at most 256 KiB a turn. */
 void conn_flush(superd_conn *c);
 /** Drop the whole output queue (closing files). */
 void conn_drop_output(superd_conn *c);

@@ -40,7 +40,10 @@ static struct {
 } tm;
 
 enum { MODE_ECHO, MODE_LINES, MODE_NEVER, MODE_ABORT_IN_DATA, MODE_BULK,
-       MODE_REFLECT, MODE_REFLECT_LATER };
+       MODE_REFLECT, MODE_REFLECT_LATER, MODE_FILE };
+
+#define FILE_TOTAL (4u << 20)
+#define TURN_MAX_WANT (256u << 10) /* conn_out.c's TURN_MAX */
 
 #define DRAIN_TOTAL (3u << 20)
 
@@ -50,6 +53,15 @@ static int tm_open(superd_conn *c, void *inst, void *state)
 	tm.c = c;
 	if (tm.mode == MODE_REFLECT)
 		ck_assert_int_eq(H->reflect(c), 0);
+	if (tm.mode == MODE_FILE) {
+		char path[] = "/tmp/test_conn.XXXXXX";
+		int fd = mkstemp(path);
+
+		ck_assert_int_ge(fd, 0);
+		unlink(path);
+		ck_assert_int_eq(ftruncate(fd, FILE_TOTAL), 0); /* zeros, sparse */
+		ck_assert_int_eq(H->sendfile(c, fd, 0, FILE_TOTAL), 0);
+	}
 	if (tm.mode == MODE_BULK) {
 		static unsigned char block[65536];
 
@@ -133,6 +145,15 @@ static int start_conn(const char *backend, int mode, unsigned timeout_ms)
 	                               .timeout_ms = timeout_ms };
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
 	                            SOCK_CLOEXEC, 0, sv), 0);
+	if (mode == MODE_FILE) {
+		/* a send buffer well past one turn's worth (root may force it) */
+		int size = 4 << 20;
+
+		if (setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &size,
+		               sizeof(size)) < 0)
+			ck_assert_int_eq(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF,
+			                            &size, sizeof(size)), 0);
+	}
 	conn_start(&svc, sv[0], (struct sockaddr *)&(struct sockaddr){ .sa_family = AF_UNIX },
 	           sizeof(struct sockaddr), SUPERD_PROTO_UNIX);
 	return sv[1];
@@ -405,6 +426,47 @@ START_TEST(reflect_keeps_the_output_limit)
 }
 END_TEST
 
+/* Drain the peer: bytes read now (0 when nothing is there). */
+static size_t peer_drain(int peer)
+{
+	unsigned char buf[65536];
+	size_t got = 0;
+	ssize_t n;
+
+	while ((n = peer_read(peer, buf, sizeof(buf))) > 0)
+		got += (size_t)n;
+	return got;
+}
+
+/*
+ * A big file to a client that takes everything: each turn of the loop
+ * sends at most 256 KiB of it, so one fast download cannot hold the worker
+ * while others wait; all of it arrives over the turns.
+ */
+START_TEST(a_big_file_goes_out_a_turn_at_a_time)
+{
+	int peer = start_conn("epoll", MODE_FILE, 0);
+	int sndbuf = 0;
+	socklen_t sl = sizeof(sndbuf);
+	size_t got, turn;
+
+	ck_assert_int_eq(getsockopt(H->conn_fd(tm.c), SOL_SOCKET, SO_SNDBUF,
+	                            &sndbuf, &sl), 0);
+	ck_assert_int_gt(sndbuf, (int)(TURN_MAX_WANT + (64u << 10)));
+	got = peer_drain(peer); /* what on_open's sendfile sent at once */
+	ck_assert_uint_gt(got, 0);
+	ck_assert_uint_le(got, TURN_MAX_WANT);
+	for (int i = 0; i < 20000 && got < FILE_TOTAL; i++) {
+		loop_run_once(L, 1);
+		turn = peer_drain(peer);
+		ck_assert_uint_le(turn, TURN_MAX_WANT);
+		got += turn;
+	}
+	ck_assert_uint_eq(got, FILE_TOTAL);
+	finish(peer);
+}
+END_TEST
+
 START_TEST(backpressure_stops_reading_until_the_queue_drains)
 {
 	int peer = start_conn("poll", MODE_ECHO, 0);
@@ -599,6 +661,7 @@ static Suite *conn_suite(void)
 	tcase_add_loop_test(tc, reflect_sends_everything_back_without_the_module, 0, 3);
 	tcase_add_test(tc, reflect_from_on_data_sends_the_rest_first);
 	tcase_add_test(tc, reflect_keeps_the_output_limit);
+	tcase_add_test(tc, a_big_file_goes_out_a_turn_at_a_time);
 	tcase_add_test(tc, idle_timeout_closes);
 	tcase_add_test(tc, abort_inside_on_data_is_deferred);
 	tcase_add_test(tc, select_refuses_an_fd_past_fd_setsize);
