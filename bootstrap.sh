@@ -8,11 +8,12 @@
 #   ./bootstrap.sh test   install what is missing, then: build with -Werror
 #                         and run `make check` (unit tests + integration tests
 #                         on every event backend), the same under ASan+UBSan,
+#                         a build without OpenSSL and libseccomp,
 #                         `make distcheck`, the HTTP fuzz targets for a
 #                         bounded time, and the .deb/.rpm packaging builds
 #
 # Environment: JOBS (parallel make jobs, default: CPUs), FUZZ_SECONDS
-# (default 60), SKIP_PACKAGING=1 / SKIP_FUZZ=1 / SKIP_ASAN=1 to shorten a
+# (default 60), SKIP_PACKAGING=1 / SKIP_FUZZ=1 / SKIP_ASAN=1 / SKIP_MINIMAL=1 to shorten a
 # local run (CI sets none of them).
 set -eu
 
@@ -91,6 +92,15 @@ do_test() {
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		SUPERD_SANITIZED=1 \
 			make -C _build/asan -j"$JOBS" check || { cat_failed _build/asan; exit 1; }
+	fi
+
+	if [ "${SKIP_MINIMAL:-0}" != 1 ]; then
+		# The build without the optional libraries still works: TLS tests
+		# skip saying why, and `tls:` is a configuration error there.
+		echo "== build without OpenSSL and libseccomp, make check"
+		configure_in _build/minimal --without-openssl --without-libseccomp --enable-werror
+		make -C _build/minimal -j"$JOBS"
+		make -C _build/minimal -j"$JOBS" check || { cat_failed _build/minimal; exit 1; }
 	fi
 
 	echo "== make distcheck"
