@@ -572,7 +572,7 @@ static void conn_kicked(struct loop *l, void *arg)
 void conn_settle(superd_conn *c)
 {
 	const struct superd_module *m = c->svc->module;
-	int drains = 0, pendings = 0;
+	int drains = 0, tls_reads = 0;
 
 	for (;;) {
 		if ((c->flags & C_DEAD) || ((c->flags & C_CLOSING) && !c->head)) {
@@ -588,16 +588,11 @@ void conn_settle(superd_conn *c)
 			c->busy--;
 			continue;
 		}
-		if ((c->flags & C_TLS_STASH) && (wanted_events(c) & LOOP_IN)) {
-			/* a TLS end or error the library already read */
-			c->busy++;
-			conn_read(c);
-			c->busy--;
-			continue;
-		}
-		if ((c->flags & C_TLS_PENDING) && (wanted_events(c) & LOOP_IN)) {
-			/* records the TLS library read ahead: no event will come */
-			if (pendings++ < READS_PER_EVENT) {
+		if ((c->flags & (C_TLS_STASH | C_TLS_PENDING)) &&
+		    (wanted_events(c) & LOOP_IN)) {
+			/* what the TLS library already holds (an end or error
+			 * behind data, records read ahead): no event will come */
+			if (tls_reads++ < READS_PER_EVENT) {
 				c->busy++;
 				conn_read(c);
 				c->busy--;
