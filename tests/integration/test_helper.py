@@ -106,8 +106,8 @@ def killed_helper_is_restarted():
                  what="the keeper and helper gone with the master")
 
 
-ORPHAN_EXEC = "#!/bin/sh\nsleep 2 </dev/null >/dev/null 2>&1 &\necho $!\n"
-ORPHAN_CGI = ("#!/bin/sh\nsleep 2 </dev/null >/dev/null 2>&1 &\n"
+ORPHAN_EXEC = "#!/bin/sh\nsleep 3 </dev/null >/dev/null 2>&1 &\necho $!\n"
+ORPHAN_CGI = ("#!/bin/sh\nsleep 3 </dev/null >/dev/null 2>&1 &\n"
               "printf 'Content-Type: text/plain\\n\\n%s' $!\n")
 
 
@@ -138,9 +138,14 @@ services:
             h.eq(r.status, 200, "the CGI answered")
             pids.append(int(r.body))
         _, helper = helper_pids(s)
-        parents = set(ppid_of(p) for p in pids) - {None}
-        h.eq(parents, {helper}, "orphans go to the helper (a subreaper), "
-             "not to PID 1")
+
+        def parents():
+            return set(ppid_of(p) for p in pids) - {None}
+        # a shell's output ends when it closes its files, a moment before
+        # the kernel hands its children on: wait for that, bounded
+        h.wait_until(lambda: parents() == {helper}, 5,
+                     what=lambda: "orphans to go to the helper %d (a subreaper), "
+                     "not to PID 1: parents %r" % (helper, parents()))
         h.wait_until(lambda: all(ppid_of(p) is None for p in pids), 15,
                      what="every orphan reaped (no zombie left)")
 
