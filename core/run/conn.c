@@ -6,10 +6,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -726,6 +729,24 @@ static struct superd_peer *peer_given(const superd_conn *c,
 	return p;
 }
 
+/*
+ * Nagle's algorithm off on a TCP connection (TCP_NODELAY), as nginx,
+ * HAProxy and Go do.  The core already gathers what a module writes while
+ * the socket is busy, so Nagle only ever held back the last, short segment
+ * of a response until the client's delayed ACK (up to 40 ms on Linux):
+ * a keep-alive client then waited for it, and the stalled connections'
+ * inflated round trips made BBR pace them at a fraction of the path
+ * (bench/README.md, "The 1 MiB file: Nagle at the tail").  Modules that
+ * want segments filled cork the socket around the writes (http does).
+ */
+static void stream_tune(const superd_conn *c)
+{
+	if (c->proto == SUPERD_PROTO_TCP &&
+	    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
+	               sizeof(int)) < 0)
+		log_errno(c->svc->name, "setsockopt TCP_NODELAY", errno);
+}
+
 /* Take over an admitted socket whose local address may be given. */
 void conn_start_at(struct superd_service *svc, int fd, const struct sockaddr *sa,
                    socklen_t salen, const struct sockaddr *local,
@@ -746,6 +767,7 @@ void conn_start_at(struct superd_service *svc, int fd, const struct sockaddr *sa
 	c->svc = svc;
 	c->proto = proto;
 	c->state = m->conn_size ? c->state_mem : NULL;
+	stream_tune(c);
 	if (salen > sizeof(c->remote))
 		salen = sizeof(c->remote);
 	memcpy(&c->remote, sa, salen);

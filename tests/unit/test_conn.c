@@ -1,14 +1,16 @@
 /*
  * test_conn.c - the connection layer over a socketpair: echo with
  * half-close, kept input, the input cap, back-pressure, on_drain, idle
- * timeouts, a close asked for inside a callback, and the select backend's
- * fd limit.
+ * timeouts, a close asked for inside a callback, the select backend's
+ * fd limit, and Nagle off on TCP connections.
  */
 #include "conf.h"
 
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -628,6 +630,67 @@ START_TEST(close_outside_a_callback_is_deferred)
 }
 END_TEST
 
+/* A connected TCP pair over 127.0.0.1: sv[0] accepted, sv[1] the client. */
+static void tcp_pair(int sv[2])
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+	                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(ls, 0);
+	ck_assert_int_eq(bind(ls, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(ls, 1), 0);
+	ck_assert_int_eq(getsockname(ls, (struct sockaddr *)&a, &len), 0);
+	sv[1] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(sv[1], 0);
+	ck_assert_int_eq(connect(sv[1], (struct sockaddr *)&a, sizeof(a)), 0);
+	sv[0] = accept4(ls, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	ck_assert_int_ge(sv[0], 0);
+	close(ls);
+}
+
+/*
+ * The last short segment of a response must not wait for the client's
+ * delayed ACK: the core turns Nagle off (TCP_NODELAY) on every TCP
+ * connection it takes over, and the connection works as before.
+ */
+START_TEST(tcp_connections_turn_nagle_off)
+{
+	int sv[2], on = 0;
+	socklen_t len = sizeof(on);
+	unsigned char buf[8];
+	struct sockaddr_in peer = { .sin_family = AF_INET };
+
+	memset(&tm, 0, sizeof(tm));
+	tm.mode = MODE_ECHO;
+	H = host_table();
+	L = loop_new("poll");
+	ck_assert_ptr_nonnull(L);
+	host_set_loop(L);
+	ck_assert_int_eq(conn_init(L, NULL), 0);
+	mod = (struct superd_module){ SUPERD_MODULE_HEADER, .name = "tm",
+	                              .protocols = SUPERD_PROTO_TCP,
+	                              .on_open = tm_open, .on_data = tm_data,
+	                              .on_close = tm_close };
+	svc = (struct superd_service){ .name = "t", .module = &mod };
+	tcp_pair(sv);
+	ck_assert_int_eq(getsockopt(sv[0], IPPROTO_TCP, TCP_NODELAY, &on, &len), 0);
+	ck_assert_int_eq(on, 0); /* the kernel's default: Nagle on */
+	conn_start(&svc, sv[0], (struct sockaddr *)&peer, sizeof(peer),
+	           SUPERD_PROTO_TCP);
+	ck_assert_int_eq(getsockopt(H->conn_fd(tm.c), IPPROTO_TCP, TCP_NODELAY,
+	                            &on, &len), 0);
+	ck_assert_int_eq(on, 1);
+	ck_assert_int_eq(write(sv[1], "ping", 4), 4);
+	for (int i = 0; i < 2000 && tm.seen < 4; i++)
+		loop_run_once(L, 5);
+	ck_assert_int_eq(read(sv[1], buf, sizeof(buf)), 4);
+	ck_assert(memcmp(buf, "ping", 4) == 0);
+	finish(sv[1]);
+}
+END_TEST
+
 static Suite *conn_suite(void)
 {
 	Suite *s = suite_create("conn");
@@ -648,6 +711,7 @@ static Suite *conn_suite(void)
 	tcase_add_test(tc, abort_inside_on_data_is_deferred);
 	tcase_add_test(tc, select_refuses_an_fd_past_fd_setsize);
 	tcase_add_test(tc, close_outside_a_callback_is_deferred);
+	tcase_add_test(tc, tcp_connections_turn_nagle_off);
 	suite_add_tcase(s, tc);
 	return s;
 }
