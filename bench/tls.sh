@@ -6,7 +6,8 @@
 # server agreed on printed (they must be the same).  Not run by make check.
 #
 #   SUPERD_BIN=_build/dev/superd [TLSLOAD=_build/dev/bench/tlsload] \
-#       bench/tls.sh [-d SECONDS] [-s 'superd nginx lighttpd'] [-p POINTS]
+#       bench/tls.sh [-d SECONDS] [-r REPEATS] [-s 'superd nginx lighttpd'] \
+#       [-p POINTS]
 #
 # POINTS: any of 100b 4k 1m new reuse echo idle (default all).
 # One line per point and server: the rate seen by the client, the server's
@@ -16,18 +17,24 @@
 # connections/s with a full handshake and resumed with a ticket (tlsload,
 # one GET each), echo MB/s through one TLS connection, and memory per idle
 # TLS connection (Pss and RSS growth of all the server's processes over
-# 1000 handshaken, idle connections).  A missing peer is left out.
+# 1000 handshaken, idle connections).  The HTTPS and handshake points run
+# point by point, REPEATS times (default 3) with the servers' order rotated
+# each time, so a drift of the machine's speed falls on every server alike;
+# a summary gives each server's medians, the range, and superd's ratio to
+# the best peer per busy server-core second.  A missing peer is left out.
 # Nothing outlives the script.
 set -u
 DUR=5
+REPS=3
 ONLY="superd nginx lighttpd"
 POINTS="100b 4k 1m new reuse echo idle"
 while [ $# -gt 1 ]; do
 	case $1 in
 	-d) DUR=$2 ;;
+	-r) REPS=$2 ;;
 	-s) ONLY=$2 ;;
 	-p) POINTS=$2 ;;
-	*) echo "usage: $0 [-d SECONDS] [-s SERVERS] [-p POINTS]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-d SECONDS] [-r REPEATS] [-s SERVERS] [-p POINTS]" >&2; exit 2 ;;
 	esac
 	shift 2
 done
@@ -171,35 +178,89 @@ agreed() {
 }
 load() { taskset -c 1 "$@"; }
 
-echo "# TLS bench, $DUR s per point, server on CPU 0, load on CPU 1"
-echo "# point server rate unit server-cpu-s per-busy-server-core-second"
+echo "# TLS bench, $DUR s per point, $REPS repeats, server on CPU 0, load on CPU 1"
 for s in $SERVERS; do
-	name=${s%%:*}; port=${s##*:}; pg=$(pg_of "$name")
-	echo "# $name agrees on: $(agreed "$port")"
-	for f in 100b 4k 1m; do
-		want "$f" "$POINTS" || continue
-		t0=$(cpu_ticks "$pg")
-		out=$(load wrk -t1 -c50 -d"${DUR}s" "https://127.0.0.1:$port/$f" 2>/dev/null)
-		t1=$(cpu_ticks "$pg")
-		n=$(echo "$out" | awk '/requests in/ {print $1}')
-		r=$(echo "$out" | awk '/Requests\/sec/ {printf "%.0f", $2}')
-		echo "https.$f.keepalive.c50 $name ${r:-?} req/s" \
-			"$(awk "BEGIN {print ($t1 - $t0) / $HZ}")" "$(per_cpu "${n:-0}" $((t1 - t0)))"
-	done
-	for mode in new reuse; do
-		want "$mode" "$POINTS" && [ -x "$TLSLOAD" ] || continue
-		flag=""; [ "$mode" = reuse ] && flag=-r
-		t0=$(cpu_ticks "$pg")
+	echo "# ${s%%:*} agrees on: $(agreed "${s##*:}")"
+done
+echo "# point server repeat rate unit server-cpu-s per-busy-server-core-second"
+# measure POINT NAME PORT REPEAT: one line, also kept in $W/results
+measure() {
+	point=$1; name=$2; port=$3; pg=$(pg_of "$name"); extra=""
+	t0=$(cpu_ticks "$pg")
+	case $point in
+	new|reuse)
+		flag=""; [ "$point" = reuse ] && flag=-r
 		out=$(load "$TLSLOAD" -p "$port" -d "$DUR" -c 2 $flag -g /100b)
-		t1=$(cpu_ticks "$pg")
 		n=$(echo "$out" | sed -n 's/.*conns=\([0-9]*\).*/\1/p')
 		r=$(echo "$out" | sed -n 's/.*rate=\([0-9]*\).*/\1/p')
 		res=$(echo "$out" | sed -n 's/.*resumed=\([0-9]*\).*/\1/p')
-		echo "tls.handshake.$mode $name ${r:-?} conn/s" \
-			"$(awk "BEGIN {print ($t1 - $t0) / $HZ}")" "$(per_cpu "${n:-0}" $((t1 - t0)))" \
-			"(resumed ${res:-?} of ${n:-?})"
+		label=tls.handshake.$point unit=conn/s
+		extra="(resumed ${res:-?} of ${n:-?})" ;;
+	*)
+		out=$(load wrk -t1 -c50 -d"${DUR}s" "https://127.0.0.1:$port/$point" 2>/dev/null)
+		n=$(echo "$out" | awk '/requests in/ {print $1}')
+		r=$(echo "$out" | awk '/Requests\/sec/ {printf "%.0f", $2}')
+		label=https.$point.keepalive.c50 unit=req/s ;;
+	esac
+	t1=$(cpu_ticks "$pg")
+	line="$label $name $4 ${r:-?} $unit $(awk "BEGIN {print ($t1 - $t0) / $HZ}")"
+	line="$line $(per_cpu "${n:-0}" $((t1 - t0)))"
+	echo "$line $extra"
+	echo "$line" >>"$W/results"
+}
+: >"$W/results"
+for point in 100b 4k 1m new reuse; do
+	want "$point" "$POINTS" || continue
+	case $point in new|reuse) [ -x "$TLSLOAD" ] || continue ;; esac
+	rep=1
+	while [ "$rep" -le "$REPS" ]; do
+		# repeat k starts with the k-th server
+		set -- $SERVERS
+		k=1
+		while [ "$k" -lt "$rep" ]; do
+			first=$1; shift; set -- "$@" "$first"; k=$((k + 1))
+		done
+		for s in "$@"; do measure "$point" "${s%%:*}" "${s##*:}" "$rep"; done
+		rep=$((rep + 1))
 	done
 done
+# the summary: per point and server the median rate, the median per busy
+# server-core second and its range; then superd's ratio to the best peer
+if [ -s "$W/results" ]; then
+	echo "# summary: point server median-rate unit median-per-core [min-max]"
+	awk '
+	function median(list,   a, n, i, j, t) {
+		n = split(list, a, " ")
+		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+			if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+		lo = a[1]; hi = a[n]
+		return a[int((n + 1) / 2)]
+	}
+	{
+		k = $1 " " $2
+		if (!(k in rate)) { keys[++nk] = k; unit[k] = $5 }
+		if (!($1 in seen)) { seen[$1] = 1; pts[++np] = $1 }
+		rate[k] = rate[k] " " $4; pc[k] = pc[k] " " $7
+	}
+	END {
+		for (i = 1; i <= nk; i++) {
+			k = keys[i]; r = median(rate[k]); m = median(pc[k])
+			med[k] = m
+			printf "%s %s %s %s [%s-%s]\n", k, r, unit[k], m, lo, hi
+		}
+		for (i = 1; i <= np; i++) {
+			best = 0; bn = ""
+			for (j = 1; j <= nk; j++) {
+				split(keys[j], kk, " ")
+				if (kk[1] == pts[i] && kk[2] != "superd" && med[keys[j]] + 0 > best) {
+					best = med[keys[j]] + 0; bn = kk[2]
+				}
+			}
+			if (best > 0 && ((pts[i] " superd") in med))
+				printf "%s superd/best-peer %.2fx %s\n", pts[i], med[pts[i] " superd"] / best, bn
+		}
+	}' "$W/results"
+fi
 
 # echo streaming: 64 MiB through TLS and back, one connection
 echo_mb() {
