@@ -8,7 +8,8 @@
  * listeners, TLS, sendfile, CGI and exec through the spawn helper,
  * serve() children, reload, log reopen and stop.  It names what glibc
  * may use for one job in either form (clone and fork, newfstatat and
- * statx, openat and openat2, close_range).  clone3 fails with ENOSYS
+ * statx, openat and openat2, close_range), and vfork, which starts a
+ * program's child (child_exec.c).  clone3 fails with ENOSYS
  * without a log line, so glibc falls back to clone, whose flags can be
  * checked: no new namespaces.  Under AddressSanitizer the sanitizer's
  * own calls are added (see sanitizer_extra).  Modules add their own with
@@ -62,7 +63,7 @@ static const char *const allowed[] = {
 	"futex", "set_robust_list", "get_robust_list", "set_tid_address", "rseq",
 	"sched_yield", "sched_getaffinity", "membarrier",
 	/* processes: serve() children, reaping, exits */
-	"wait4", "waitid", "exit", "exit_group", "setsid", "setpgid", "getpgid",
+	"vfork", "wait4", "waitid", "exit", "exit_group", "setsid", "setpgid", "getpgid",
 	"getpgrp", "getsid", "getpid", "getppid", "gettid", "getuid", "geteuid",
 	"getgid", "getegid", "getgroups", "getresuid", "getresgid",
 	"getrlimit", "ugetrlimit", "setrlimit", "prlimit64", "getrusage", "times",
