@@ -127,11 +127,9 @@ static void tm_close(superd_conn *c, void *inst, void *state)
 	tm.closed++;
 }
 
-/* A fresh loop, service and module; the client end of a socketpair. */
-static int start_conn(const char *backend, int mode, unsigned timeout_ms)
+/* A fresh loop, connection layer, module and service. */
+static void start_layer(const char *backend, int mode, unsigned timeout_ms)
 {
-	int sv[2];
-
 	memset(&tm, 0, sizeof(tm));
 	tm.mode = mode;
 	H = host_table();
@@ -145,6 +143,14 @@ static int start_conn(const char *backend, int mode, unsigned timeout_ms)
 	                              .on_drain = tm_drain, .on_close = tm_close };
 	svc = (struct superd_service){ .name = "t", .module = &mod,
 	                               .timeout_ms = timeout_ms };
+}
+
+/* start_layer, and a connection over a socketpair: the client's end. */
+static int start_conn(const char *backend, int mode, unsigned timeout_ms)
+{
+	int sv[2];
+
+	start_layer(backend, mode, timeout_ms);
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
 	                            SOCK_CLOEXEC, 0, sv), 0);
 	if (mode == MODE_FILE) {
@@ -662,18 +668,7 @@ START_TEST(tcp_connections_turn_nagle_off)
 	unsigned char buf[8];
 	struct sockaddr_in peer = { .sin_family = AF_INET };
 
-	memset(&tm, 0, sizeof(tm));
-	tm.mode = MODE_ECHO;
-	H = host_table();
-	L = loop_new("poll");
-	ck_assert_ptr_nonnull(L);
-	host_set_loop(L);
-	ck_assert_int_eq(conn_init(L, NULL), 0);
-	mod = (struct superd_module){ SUPERD_MODULE_HEADER, .name = "tm",
-	                              .protocols = SUPERD_PROTO_TCP,
-	                              .on_open = tm_open, .on_data = tm_data,
-	                              .on_close = tm_close };
-	svc = (struct superd_service){ .name = "t", .module = &mod };
+	start_layer("poll", MODE_ECHO, 0);
 	tcp_pair(sv);
 	ck_assert_int_eq(getsockopt(sv[0], IPPROTO_TCP, TCP_NODELAY, &on, &len), 0);
 	ck_assert_int_eq(on, 0); /* the kernel's default: Nagle on */
