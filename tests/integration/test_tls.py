@@ -821,6 +821,12 @@ services:
     options: {root: "{tmp}"}
 """ + tls_block("\n      handshake_timeout: 1"), backend=backend) as s:
         worker = s.wait_workers(1)[0]
+        # one whole request first: the worker has finished starting (its
+        # module's descriptors are open), so the count is its steady one
+        c = tk.tls_connect(tk.client_ctx(pki()), s.port(0))
+        c.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        tk.recv_until_eof(c)
+        c.close()
         base = fd_count(worker)
         # silent: closed after handshake_timeout
         t0 = time.monotonic()
@@ -845,7 +851,8 @@ services:
             pass
         raw.sendall(out.read())  # the ClientHello, then gone
         raw.close()
-        # (the base may include the harness's own start-up probe)
+        # (the base may include the first request's connection, not yet
+        # closed by the worker)
         h.wait_until(lambda: fd_count(worker) <= base, timeout=5.0,
                      what="the worker's fds back to at most %d" % base)
         # once per burst: one line, the rest counted
