@@ -49,7 +49,8 @@ endif
 # TLS: one backend behind core/net/tls.h (OpenSSL 3), or the refusal stub.
 libsuperdcore_la_SOURCES += core/net/tls.h
 if HAVE_OPENSSL
-libsuperdcore_la_SOURCES += core/net/tls_openssl.c
+libsuperdcore_la_SOURCES += core/net/tls_openssl.c core/net/tls_hold.c \
+	core/net/tls_hold.h
 check_PROGRAMS += tests/unit/test_tls
 TESTS += tests/unit/test_tls
 tests_unit_test_tls_SOURCES = tests/unit/test_tls.c
@@ -58,7 +59,8 @@ tests_unit_test_tls_LDADD = $(unit_ldadd)
 else
 libsuperdcore_la_SOURCES += core/net/tls_none.c
 endif
-EXTRA_DIST += core/net/tls_none.c core/net/tls_openssl.c tests/unit/test_tls.c
+EXTRA_DIST += core/net/tls_none.c core/net/tls_openssl.c core/net/tls_hold.c \
+	core/net/tls_hold.h tests/unit/test_tls.c
 
 # Integration: TLS with real clients (certificates made by tlskit.py) and
 # testssl.  In a build without TLS they skip, saying why, except the test

@@ -95,6 +95,20 @@ ssize_t tls_write(struct tls_sess *s, const void *buf, size_t len);
  * TLS_WANT_WRITE, TLS_ERR, or TLS_NOTSUP (no kTLS on this connection).
  */
 ssize_t tls_sendfile(struct tls_sess *s, int fd, off_t off, size_t len);
+/**
+ * Hold small writes back (they wait in a buffer of a few kB) until
+ * tls_flush: what one event writes (a flight, a session ticket, a response,
+ * a close_notify) then leaves in one write(2) and one TCP segment.  No
+ * effect where the kernel may do the records (kTLS).
+ */
+void tls_cork(struct tls_sess *s);
+/**
+ * Uncork, and send what is held: 0 all out, 1 bytes left (the socket is
+ * full: call again when it is writable), -1 with errno (the socket failed).
+ */
+int tls_flush(struct tls_sess *s);
+/** Bytes held back and not yet sent. */
+size_t tls_held(const struct tls_sess *s);
 /** Send close_notify (best effort, never blocks). */
 void tls_close_notify(struct tls_sess *s);
 /** Why the last call failed ("unsupported protocol", "timeout"...). */

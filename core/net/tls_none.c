@@ -89,6 +89,20 @@ void tls_close_notify(struct tls_sess *s)
 {
 }
 
+void tls_cork(struct tls_sess *s)
+{
+}
+
+int tls_flush(struct tls_sess *s)
+{
+	return 0;
+}
+
+size_t tls_held(const struct tls_sess *s)
+{
+	return 0;
+}
+
 const char *tls_sess_reason(const struct tls_sess *s)
 {
 	return "no TLS support";

@@ -33,6 +33,7 @@
 #include "diag.h"
 #include "log.h"
 #include "tls.h"
+#include "tls_hold.h"
 
 #define TICKET_SECRET 32
 #define TLS12_CIPHERS "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20:!aNULL"
@@ -71,6 +72,7 @@ struct tls_ctx {
 struct tls_sess {
 	SSL *ssl;
 	const char *reason;     /**< why the last call failed */
+	struct tls_hold hold;   /**< the socket under SSL, unless kTLS may be used */
 };
 
 /*
@@ -666,6 +668,24 @@ void tls_ctx_clock_skew(struct tls_ctx *ctx, long seconds)
 
 /* --- sessions --- */
 
+/*
+ * The socket under s: OpenSSL's socket BIO where the kernel has kTLS (it
+ * must see that BIO to hand the records to the kernel), else tls_hold.c's,
+ * which sends an event's small writes together.  1, or 0 (no memory).
+ */
+static int attach_socket(struct tls_sess *s, int fd)
+{
+	BIO *b;
+
+	if (SSL_get_options(s->ssl) & SSL_OP_ENABLE_KTLS)
+		return SSL_set_fd(s->ssl, fd) == 1;
+	b = tls_hold_bio(&s->hold);
+	if (!b)
+		return 0;
+	SSL_set_bio(s->ssl, b, b);
+	return 1;
+}
+
 /* A server session on fd (see tls.h). */
 struct tls_sess *tls_sess_new(struct tls_ctx *ctx, int fd)
 {
@@ -673,8 +693,9 @@ struct tls_sess *tls_sess_new(struct tls_ctx *ctx, int fd)
 
 	if (!s)
 		return NULL;
+	s->hold.fd = fd;
 	s->ssl = SSL_new(ctx->certs[0].ssl);
-	if (!s->ssl || SSL_set_fd(s->ssl, fd) != 1) {
+	if (!s->ssl || !attach_socket(s, fd)) {
 		SSL_free(s->ssl);
 		free(s);
 		ERR_clear_error();
@@ -689,7 +710,27 @@ void tls_sess_free(struct tls_sess *s)
 	if (!s)
 		return;
 	SSL_free(s->ssl);
+	tls_hold_free(&s->hold);
 	free(s);
+}
+
+/*
+ * Hold small writes back until tls_flush (see tls.h); a no-op on a
+ * kTLS-capable kernel, where the socket BIO must be OpenSSL's own.
+ */
+void tls_cork(struct tls_sess *s)
+{
+	s->hold.corked = 1;
+}
+
+int tls_flush(struct tls_sess *s)
+{
+	return tls_hold_flush(&s->hold);
+}
+
+size_t tls_held(const struct tls_sess *s)
+{
+	return s->hold.len;
 }
 
 /* Map a failed call's result to TLS_WANT_* / TLS_ERR / 0 (end of stream). */

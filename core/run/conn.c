@@ -135,8 +135,10 @@ static unsigned wanted_events(const superd_conn *c)
 
 	if (c->flags & C_DEAD)
 		return 0;
+	if (conn_tls_held(c))
+		ev |= LOOP_OUT; /* records held back that the socket did not take */
 	if (c->flags & C_HANDSHAKE)
-		return c->tls_want;
+		return ev | c->tls_want;
 	if (!(c->flags & C_RELAY))
 		stop |= C_PAUSED; /* a relay reads for the child, not the module */
 	if (!(c->flags & stop))
@@ -238,6 +240,8 @@ static void update_events(superd_conn *c)
 		c->flags &= ~C_BACKPRESSURE;
 	if (c->relay_fd >= 0)
 		conn_relay_update(c);
+	if (c->tls && conn_tls_flush(c) < 0)
+		return;
 	ev = wanted_events(c);
 	if (!(c->flags & C_IN_LOOP)) {
 		if (!ev)
@@ -539,6 +543,8 @@ static void conn_event(struct loop *l, int fd, unsigned events, void *arg)
 	int tls_retry;
 
 	c->busy++;
+	if (c->tls)
+		tls_cork(c->tls); /* what this event writes leaves at its end */
 	if (c->flags & C_HANDSHAKE) {
 		conn_tls_step(c);
 		c->busy--;
@@ -578,7 +584,8 @@ void conn_settle(superd_conn *c)
 	int drains = 0, tls_reads = 0;
 
 	for (;;) {
-		if ((c->flags & C_DEAD) || ((c->flags & C_CLOSING) && !c->head)) {
+		if ((c->flags & C_DEAD) ||
+		    ((c->flags & C_CLOSING) && !c->head && conn_tls_finish(c))) {
 			conn_destroy(c);
 			return;
 		}

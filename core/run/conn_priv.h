@@ -33,6 +33,7 @@
 #define C_TLS_PENDING 0x200000u /**< TLS input kept in the library: read again */
 #define C_REFLECT 0x80000u   /**< host->reflect: input goes back, not to the module */
 #define C_REFLECT_COPY 0x100000u /**< reflect by copying (no splice on this socket) */
+#define C_TLS_NOTIFIED 0x400000u /**< close_notify written (it may still be held) */
 
 /** A piece of queued output: memory, or a file segment (file_fd >= 0). */
 struct outchunk {
@@ -120,6 +121,19 @@ ssize_t conn_io_write(superd_conn *c, const void *buf, size_t len);
 ssize_t conn_io_file(superd_conn *c, int fd, off_t *off, size_t len);
 /** A handshake failed for reason: log (once per burst), mark c dead. */
 void conn_tls_refused(superd_conn *c, const char *reason);
+/**
+ * The event is over: send what the TLS layer held back during it (the
+ * dispatch corks the session, so one event's records leave together).
+ * 0, or -1 when the socket failed (c is then dead).
+ */
+int conn_tls_flush(superd_conn *c);
+/** Bytes the TLS layer holds back for c (the socket was full). */
+size_t conn_tls_held(const superd_conn *c);
+/**
+ * A graceful close: close_notify behind the last bytes, then send them.
+ * 1 when c may close now, 0 while the socket has yet to take the rest.
+ */
+int conn_tls_finish(superd_conn *c);
 /** Closing: send close_notify when the session is sound; free it. */
 void conn_tls_end(superd_conn *c);
 

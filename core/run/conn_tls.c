@@ -34,6 +34,7 @@ int conn_tls_start(superd_conn *c)
 		c->flags |= C_DEAD;
 		return -1;
 	}
+	tls_cork(c->tls); /* the first event's flight leaves at its end */
 	c->flags |= C_HANDSHAKE;
 	c->tls_want = LOOP_IN;
 	c->timeout_ms = tls_ctx_handshake_ms(c->svc->tls);
@@ -314,13 +315,48 @@ ssize_t conn_io_file(superd_conn *c, int fd, off_t *off, size_t len)
 	return n;
 }
 
+/* Send what was held back during the event (see conn_priv.h). */
+int conn_tls_flush(superd_conn *c)
+{
+	if (!c->tls || (c->flags & C_DEAD))
+		return 0;
+	if (tls_flush(c->tls) < 0) {
+		conn_fail(c, errno, "write");
+		return -1;
+	}
+	return 0;
+}
+
+size_t conn_tls_held(const superd_conn *c)
+{
+	return c->tls ? tls_held(c->tls) : 0;
+}
+
+/* close_notify once, when the session is sound. */
+static void notify_close(superd_conn *c)
+{
+	if (c->flags & (C_TLS_BROKEN | C_HANDSHAKE | C_TLS_NOTIFIED))
+		return;
+	tls_close_notify(c->tls);
+	c->flags |= C_TLS_NOTIFIED;
+}
+
+/* A graceful close: all sent, close_notify last (see conn_priv.h). */
+int conn_tls_finish(superd_conn *c)
+{
+	if (!c->tls)
+		return 1;
+	notify_close(c);
+	return tls_flush(c->tls) != 1;
+}
+
 /* Closing: close_notify when the session is sound (see conn_priv.h). */
 void conn_tls_end(superd_conn *c)
 {
 	if (!c->tls)
 		return;
-	if (!(c->flags & (C_TLS_BROKEN | C_HANDSHAKE)))
-		tls_close_notify(c->tls);
+	notify_close(c);
+	(void)tls_flush(c->tls); /* best effort: the socket closes next */
 	tls_sess_free(c->tls);
 	c->tls = NULL;
 }

@@ -335,6 +335,42 @@ services:
         h.check(b"speaks HTTPS" in r.stdout, "curl http:// sees why: %r" % r.stdout)
 
 
+def data_segments_in(sock):
+    """Segments with data this TCP socket has received (tcpi_data_segs_in)."""
+    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+    return int.from_bytes(info[152:156], sys.byteorder)
+
+
+@h.test(backends=True)
+def one_event_one_segment(backend):
+    """What one event writes (two pipelined responses and the close_notify
+    here) leaves in one write and one TCP segment, not one per record."""
+    s = h.Superd("""
+services:
+  web:
+    module: http
+    listen: "127.0.0.1:{port0}"
+    options: {root: "{tmp}/www"}
+""" + tls_block(), backend=backend)
+    os.makedirs(s.path("www"))
+    h.write_file(s.path("www/a.txt"), "first\n")
+    h.write_file(s.path("www/b.txt"), "second\n")
+    with s:
+        # TLS 1.2: the server's last flight is read within the handshake
+        ctx = tk.client_ctx(pki(), maxv=ssl.TLSVersion.TLSv1_2)
+        c = tk.tls_connect(ctx, s.port(0))
+        before = data_segments_in(c)
+        c.sendall(b"GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+                  b"GET /b.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        out = tk.recv_until_eof(c)
+        after = data_segments_in(c)
+        c.close()
+        h.check(out.count(b"HTTP/1.1 200 ") == 2 and out.endswith(b"second\n"),
+                "both answers: %r" % out[-300:])
+        h.eq(after - before, 1, "TCP segments carrying the two answers and the "
+             "close_notify")
+
+
 @h.test()
 def alpn_refuses_other_protocols():
     with h.Superd("""
