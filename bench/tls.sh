@@ -17,7 +17,7 @@
 # connections/s with a full handshake and resumed with a ticket (tlsload,
 # one GET each), echo MB/s through one TLS connection, and memory per idle
 # TLS connection (Pss and RSS growth of all the server's processes over
-# 1000 handshaken, idle connections).  The HTTPS and handshake points run
+# 1000 handshaken, idle connections; measured first).  The HTTPS and handshake points run
 # point by point, REPEATS times (default 3) with the servers' order rotated
 # each time, so a drift of the machine's speed falls on every server alike;
 # a summary gives each server's medians, the range, and superd's ratio to
@@ -182,6 +182,49 @@ echo "# TLS bench, $DUR s per point, $REPS repeats, server on CPU 0, load on CPU
 for s in $SERVERS; do
 	echo "# ${s%%:*} agrees on: $(agreed "${s##*:}")"
 done
+
+# memory per idle TLS connection: Pss and RSS of all the server's processes
+# before and after 1000 idle, handshaken connections.  Measured first, on
+# servers that have served nothing yet: after the other points each
+# allocator reuses what those left free, by chance more or less.
+mem_kb() {
+	total=0
+	for p in $(pgrep -g "$1"); do
+		r=$(awk -v k="$2:" '$1 == k {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null)
+		total=$((total + ${r:-0}))
+	done
+	echo $total
+}
+idle_point() {
+	name=$1; pg=$2; port=$3
+	pss0=$(mem_kb "$pg" Pss); rss0=$(mem_kb "$pg" Rss)
+	load python3 - "$port" "$W/idle.$port" "$W/idle.$port.done" <<'EOF' &
+import os, socket, ssl, sys, time
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+keep = [ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))))
+        for _ in range(1000)]
+open(sys.argv[2], "w").close()
+end = time.time() + 30
+while not os.path.exists(sys.argv[3]) and time.time() < end:
+    time.sleep(0.05)
+EOF
+	client=$!
+	i=0
+	while [ ! -f "$W/idle.$port" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+	sleep 0.5 # the server's last handshakes settle
+	pss1=$(mem_kb "$pg" Pss); rss1=$(mem_kb "$pg" Rss)
+	touch "$W/idle.$port.done"
+	wait "$client" # (not a bare wait: the servers are children too)
+	echo "tls.idle.memory $name $(awk "BEGIN {printf \"%.1f\", ($pss1 - $pss0) / 1000}")" \
+		"kB/conn Pss ($(awk "BEGIN {printf \"%.1f\", ($rss1 - $rss0) / 1000}") RSS)"
+}
+if want idle "$POINTS"; then
+	for s in $SERVERS; do
+		name=${s%%:*}; port=${s##*:}
+		idle_point "$name" "$(pg_of "$name")" "$port"
+	done
+fi
+
 echo "# point server repeat rate unit server-cpu-s per-busy-server-core-second"
 # measure POINT NAME PORT REPEAT: one line, also kept in $W/results
 measure() {
@@ -305,42 +348,3 @@ if want echo "$POINTS"; then
 		echo_point stunnel4+tcpserver 20548 "$(pg_of stunnel)" "$(pg_of tcpserver)"
 fi
 
-# memory per idle TLS connection: Pss and RSS of all the server's processes
-# before and after 1000 idle, handshaken connections
-mem_kb() {
-	total=0
-	for p in $(pgrep -g "$1"); do
-		r=$(awk -v k="$2:" '$1 == k {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null)
-		total=$((total + ${r:-0}))
-	done
-	echo $total
-}
-idle_point() {
-	name=$1; pg=$2; port=$3
-	pss0=$(mem_kb "$pg" Pss); rss0=$(mem_kb "$pg" Rss)
-	load python3 - "$port" "$W/idle.$port" "$W/idle.$port.done" <<'EOF' &
-import os, socket, ssl, sys, time
-ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
-keep = [ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1]))))
-        for _ in range(1000)]
-open(sys.argv[2], "w").close()
-end = time.time() + 30
-while not os.path.exists(sys.argv[3]) and time.time() < end:
-    time.sleep(0.05)
-EOF
-	client=$!
-	i=0
-	while [ ! -f "$W/idle.$port" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
-	sleep 0.5 # the server's last handshakes settle
-	pss1=$(mem_kb "$pg" Pss); rss1=$(mem_kb "$pg" Rss)
-	touch "$W/idle.$port.done"
-	wait "$client" # (not a bare wait: the servers are children too)
-	echo "tls.idle.memory $name $(awk "BEGIN {printf \"%.1f\", ($pss1 - $pss0) / 1000}")" \
-		"kB/conn Pss ($(awk "BEGIN {printf \"%.1f\", ($rss1 - $rss0) / 1000}") RSS)"
-}
-if want idle "$POINTS"; then
-	for s in $SERVERS; do
-		name=${s%%:*}; port=${s##*:}
-		idle_point "$name" "$(pg_of "$name")" "$port"
-	done
-fi
