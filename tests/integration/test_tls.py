@@ -264,9 +264,9 @@ def curl(args, timeout=20):
                           capture_output=True, timeout=timeout)
 
 
-@h.test(backends=True)
-def http_over_tls(backend):
-    big = os.urandom(1 << 20)
+def tls_web(backend):
+    """superd with an http service over TLS on port0, its root {tmp}/www
+    made and empty."""
     s = h.Superd("""
 services:
   web:
@@ -274,6 +274,14 @@ services:
     listen: "127.0.0.1:{port0}"
     options: {root: "{tmp}/www"}
 """ + tls_block(), backend=backend)
+    os.makedirs(s.path("www"))
+    return s
+
+
+@h.test(backends=True)
+def http_over_tls(backend):
+    big = os.urandom(1 << 20)
+    s = tls_web(backend)
     os.makedirs(s.path("www/dir"))
     h.write_file(s.path("www/index.html"), "hello tls\n")
     h.write_file(s.path("www/dir/x.txt"), "x")
@@ -345,14 +353,7 @@ def data_segments_in(sock):
 def one_event_one_segment(backend):
     """What one event writes (two pipelined responses and the close_notify
     here) leaves in one write and one TCP segment, not one per record."""
-    s = h.Superd("""
-services:
-  web:
-    module: http
-    listen: "127.0.0.1:{port0}"
-    options: {root: "{tmp}/www"}
-""" + tls_block(), backend=backend)
-    os.makedirs(s.path("www"))
+    s = tls_web(backend)
     h.write_file(s.path("www/a.txt"), "first\n")
     h.write_file(s.path("www/b.txt"), "second\n")
     with s:
