@@ -372,6 +372,42 @@ def one_event_one_segment(backend):
              "close_notify")
 
 
+@h.test(backends=True)
+def slow_reader_gets_every_answer_then_close_notify(backend):
+    """Pipelined answers to a client that reads slowly: the socket fills,
+    records wait (queued, or held back by the TLS layer), and the close
+    after the last answer waits for all of them and ends with close_notify
+    (a TCP close without it raises SSLEOFError here)."""
+    s = tls_web(backend)
+    body = b"".join(b"%04d|" % i for i in range(200))  # 1,000 bytes
+    h.write_file(s.path("www/k.txt"), body.decode())
+    n = 300
+    reqs = b"GET /k.txt HTTP/1.1\r\nHost: x\r\n\r\n" * (n - 1) + \
+        b"GET /k.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    with s:
+        ctx = tk.client_ctx(pki())
+        raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        raw.settimeout(20)
+        raw.connect(("127.0.0.1", s.port(0)))
+        c = ctx.wrap_socket(raw, server_hostname="localhost",
+                            suppress_ragged_eofs=False)
+        c.sendall(reqs)
+        out = bytearray()
+        while True:
+            try:
+                b = c.recv(700)  # b"": the server's close_notify
+            except ssl.SSLEOFError:
+                h.fail("TCP closed without close_notify after %d bytes" % len(out))
+            if not b:
+                break
+            out += b
+        c.close()
+        h.eq(out.count(b"HTTP/1.1 200 "), n, "answers")
+        h.eq(out.count(body), n, "whole bodies")
+        h.check(out.endswith(body), "the last answer is last")
+
+
 @h.test()
 def alpn_refuses_other_protocols():
     with h.Superd("""
