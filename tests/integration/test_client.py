@@ -143,8 +143,11 @@ class Server:
     def __init__(self, service, proto="tcp", bad=None, host="127.0.0.1"):
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         handler = self._tcp_handler if proto == "tcp" else self._udp_handler
+        # UDP answers from the serving thread itself: a thread per datagram
+        # can start after superd-client's 500 ms discard window on a loaded
+        # machine, and a wrong answer would then pass unseen
         base = (socketserver.ThreadingTCPServer if proto == "tcp"
-                else socketserver.ThreadingUDPServer)
+                else socketserver.UDPServer)
         srv_cls = type("Srv", (base,), {"address_family": family,
                                         "daemon_threads": True,
                                         "allow_reuse_address": True})
