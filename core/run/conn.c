@@ -543,6 +543,7 @@ static void conn_event(struct loop *l, int fd, unsigned events, void *arg)
 	int tls_retry;
 
 	c->busy++;
+	c->turn_out = 0; /* a new turn: TURN_MAX bytes again (conn_out.c) */
 	if (c->tls)
 		tls_cork(c->tls); /* what this event writes leaves at its end */
 	if (c->flags & C_HANDSHAKE) {

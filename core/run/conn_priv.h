@@ -70,6 +70,7 @@ struct superd_conn {
 	size_t inlen, incap;
 	struct outchunk *head, *tail;
 	size_t queued;              /**< bytes in the output queue */
+	size_t turn_out;            /**< bytes sent in this turn (conn_out.c) */
 	struct loop_timer *kick;    /**< deferred settle (resume with input) */
 	union conn_addr remote;
 	socklen_t remote_len;

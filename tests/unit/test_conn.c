@@ -42,12 +42,25 @@ static struct {
 } tm;
 
 enum { MODE_ECHO, MODE_LINES, MODE_NEVER, MODE_ABORT_IN_DATA, MODE_BULK,
-       MODE_REFLECT, MODE_REFLECT_LATER, MODE_FILE };
+       MODE_REFLECT, MODE_REFLECT_LATER, MODE_FILE, MODE_HEAD_FILE };
 
 #define FILE_TOTAL (4u << 20)
 #define TURN_MAX_WANT (256u << 10) /* conn_out.c's TURN_MAX */
+#define HEAD_LEN 1000u             /* MODE_HEAD_FILE's head before the file */
 
 #define DRAIN_TOTAL (3u << 20)
+
+/* Queue FILE_TOTAL zeros from a sparse file with host->sendfile. */
+static void send_zeros(superd_conn *c)
+{
+	char path[] = "/tmp/test_conn.XXXXXX";
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	ck_assert_int_eq(ftruncate(fd, FILE_TOTAL), 0);
+	ck_assert_int_eq(H->sendfile(c, fd, 0, FILE_TOTAL), 0);
+}
 
 static int tm_open(superd_conn *c, void *inst, void *state)
 {
@@ -55,15 +68,8 @@ static int tm_open(superd_conn *c, void *inst, void *state)
 	tm.c = c;
 	if (tm.mode == MODE_REFLECT)
 		ck_assert_int_eq(H->reflect(c), 0);
-	if (tm.mode == MODE_FILE) {
-		char path[] = "/tmp/test_conn.XXXXXX";
-		int fd = mkstemp(path);
-
-		ck_assert_int_ge(fd, 0);
-		unlink(path);
-		ck_assert_int_eq(ftruncate(fd, FILE_TOTAL), 0); /* zeros, sparse */
-		ck_assert_int_eq(H->sendfile(c, fd, 0, FILE_TOTAL), 0);
-	}
+	if (tm.mode == MODE_FILE)
+		send_zeros(c);
 	if (tm.mode == MODE_BULK) {
 		static unsigned char block[65536];
 
@@ -101,6 +107,15 @@ static size_t tm_data(superd_conn *c, void *inst, void *state,
 		H->abort(c);
 		H->write(c, "late", 4);
 		return len;
+	case MODE_HEAD_FILE: {
+		/* a request: a head written directly, then a file (as http) */
+		static unsigned char head[HEAD_LEN];
+
+		memset(head, 'h', sizeof(head));
+		ck_assert_int_eq(H->write(c, head, sizeof(head)), 0);
+		send_zeros(c);
+		return len;
+	}
 	default:
 		return 0;
 	}
@@ -153,7 +168,7 @@ static int start_conn(const char *backend, int mode, unsigned timeout_ms)
 	start_layer(backend, mode, timeout_ms);
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
 	                            SOCK_CLOEXEC, 0, sv), 0);
-	if (mode == MODE_FILE) {
+	if (mode == MODE_FILE || mode == MODE_HEAD_FILE) {
 		/* a send buffer well past one turn's worth (root may force it) */
 		int size = 4 << 20;
 
@@ -457,6 +472,32 @@ START_TEST(a_big_file_goes_out_a_turn_at_a_time)
 }
 END_TEST
 
+/*
+ * A head written in the same turn as the file counts against the turn:
+ * the first turn is head + file up to 256 KiB in all, and every turn after
+ * it 256 KiB of file (as lighttpd; on loopback, turns of exactly 256 KiB on
+ * the wire cost the server less per byte than head + 256 KiB).
+ */
+START_TEST(a_head_counts_in_the_turn_of_its_file)
+{
+	int peer = start_conn("epoll", MODE_HEAD_FILE, 0);
+	size_t got = 0, turn;
+	int turns = 0;
+
+	ck_assert_int_eq(write(peer, "GET\n", 4), 4);
+	for (int i = 0; i < 20000 && got < HEAD_LEN + FILE_TOTAL; i++) {
+		loop_run_once(L, 1);
+		turn = peer_drain(peer);
+		ck_assert_uint_le(turn, TURN_MAX_WANT);
+		if (turn && turns++ == 0)
+			ck_assert_uint_eq(turn, TURN_MAX_WANT); /* head included */
+		got += turn;
+	}
+	ck_assert_uint_eq(got, HEAD_LEN + FILE_TOTAL);
+	finish(peer);
+}
+END_TEST
+
 START_TEST(backpressure_stops_reading_until_the_queue_drains)
 {
 	int peer = start_conn("poll", MODE_ECHO, 0);
@@ -702,6 +743,7 @@ static Suite *conn_suite(void)
 	tcase_add_test(tc, reflect_from_on_data_sends_the_rest_first);
 	tcase_add_test(tc, reflect_keeps_the_output_limit);
 	tcase_add_test(tc, a_big_file_goes_out_a_turn_at_a_time);
+	tcase_add_test(tc, a_head_counts_in_the_turn_of_its_file);
 	tcase_add_test(tc, idle_timeout_closes);
 	tcase_add_test(tc, abort_inside_on_data_is_deferred);
 	tcase_add_test(tc, select_refuses_an_fd_past_fd_setsize);
