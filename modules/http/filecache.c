@@ -13,22 +13,43 @@
  * Each worker fills its own copy (the instance is copied by fork).
  *
  * The same structure keeps generated directory listings, by their
- * directory's path, under the same one-second rule.  The `cache: false`
- * option turns both off.
+ * directory's path, under the same one-second rule; and, for larger
+ * files, an open descriptor with the header fields, which saves the path
+ * walk, fstat and close of each request for a big file (as lighttpd's
+ * stat cache keeps descriptors).  Those descriptors are closed by a timer
+ * once their second has passed, so a removed file is not held open for
+ * long.  The `cache: false` option turns all of it off.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "filecache.h"
 
+/* How often kept descriptors are checked for their second being over. */
+#define SWEEP_MS 1000u
+
 /* Set a cache up (see filecache.h). */
-void filecache_init(struct filecache *fc, size_t nslots, size_t max_body)
+void filecache_init(struct filecache *fc, size_t nslots, size_t max_body,
+                    const struct superd_host *host)
 {
 	fc->slots = NULL;
 	fc->nslots = nslots;
 	fc->max_body = max_body;
+	fc->host = host;
+	fc->sweep = NULL;
+}
+
+/* Empty slot e, closing its descriptor. */
+static void slot_clear(struct fc_entry *e)
+{
+	e->path_len = 0;
+	if (e->fd >= 0) {
+		close(e->fd);
+		e->fd = -1;
+	}
 }
 
 /* FNV-1a over the path. */
@@ -44,8 +65,8 @@ static size_t path_hash(const struct filecache *fc, const char *p, size_t n)
 }
 
 /*
- * The slot for path with room for len bytes in its data (allocated on
- * first use), or NULL when it cannot be kept.
+ * The slot for path, emptied, with room for head_len + body_len bytes in
+ * its data (allocated on first use), or NULL when it cannot be kept.
  */
 static struct fc_entry *slot_for(struct filecache *fc, const char *path,
                                  size_t n, size_t head_len, size_t body_len)
@@ -56,10 +77,14 @@ static struct fc_entry *slot_for(struct filecache *fc, const char *path,
 	if (!fc->nslots || n >= FC_MAX_PATH || body_len > fc->max_body ||
 	    head_len > FC_MAX_HEAD)
 		return NULL;
-	if (!fc->slots && !(fc->slots = calloc(fc->nslots, sizeof(*fc->slots))))
-		return NULL;
+	if (!fc->slots) {
+		if (!(fc->slots = calloc(fc->nslots, sizeof(*fc->slots))))
+			return NULL;
+		for (size_t i = 0; i < fc->nslots; i++)
+			fc->slots[i].fd = -1;
+	}
 	e = &fc->slots[path_hash(fc, path, n)];
-	e->path_len = 0; /* invalid until filled */
+	slot_clear(e); /* invalid until filled */
 	if (e->cap < need) {
 		char *p = realloc(e->data, need);
 
@@ -118,6 +143,53 @@ void filecache_put(struct filecache *fc, const char *path, size_t n,
 		slot_done(e, path, n, now, head, head_len, (size_t)size);
 }
 
+/*
+ * Close the descriptors whose second is over; keep the timer going while
+ * any is left.
+ */
+static void sweep_fired(void *arg)
+{
+	struct filecache *fc = arg;
+	time_t now = time(NULL);
+	int left = 0;
+
+	fc->sweep = NULL;
+	for (size_t i = 0; i < fc->nslots; i++) {
+		struct fc_entry *e = &fc->slots[i];
+
+		if (e->fd < 0)
+			continue;
+		if (e->checked != now)
+			slot_clear(e);
+		else
+			left = 1;
+	}
+	if (left)
+		fc->sweep = fc->host->timer_add(SWEEP_MS, sweep_fired, fc);
+}
+
+/* Remember a file answered in full by a duplicate of its descriptor. */
+void filecache_put_fd(struct filecache *fc, const char *path, size_t n,
+                      time_t now, int fd, off_t size, const char *head,
+                      size_t head_len)
+{
+	struct fc_entry *e;
+
+	if (size < 0 || !fc->host)
+		return;
+	e = slot_for(fc, path, n, head_len, 0);
+	if (!e)
+		return;
+	if (!fc->sweep &&
+	    !(fc->sweep = fc->host->timer_add(SWEEP_MS, sweep_fired, fc)))
+		return; /* without the sweep a removed file could stay open */
+	e->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (e->fd < 0)
+		return;
+	slot_done(e, path, n, now, head, head_len, 0);
+	e->body_len = (size_t)size;
+}
+
 /* Keep a generated body with its header fields. */
 void filecache_put_mem(struct filecache *fc, const char *path, size_t n,
                        time_t now, const char *head, size_t head_len,
@@ -134,10 +206,16 @@ void filecache_put_mem(struct filecache *fc, const char *path, size_t n,
 /* Free every slot (the instance goes away). */
 void filecache_free(struct filecache *fc)
 {
+	if (fc->sweep) {
+		fc->host->timer_cancel(fc->sweep);
+		fc->sweep = NULL;
+	}
 	if (!fc->slots)
 		return;
-	for (size_t i = 0; i < fc->nslots; i++)
+	for (size_t i = 0; i < fc->nslots; i++) {
+		slot_clear(&fc->slots[i]);
 		free(fc->slots[i].data);
+	}
 	free(fc->slots);
 	fc->slots = NULL;
 }

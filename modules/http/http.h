@@ -82,6 +82,7 @@ struct http_site {
 	int precompressed;      /**< serve FILE.br / FILE.gz when accepted */
 	struct filecache fcache; /**< small files (each worker its own) */
 	struct filecache lcache; /**< generated listings */
+	struct filecache dcache; /**< descriptors of larger files */
 	struct listing_snaps snaps; /**< directories being listed in pieces */
 };
 
@@ -258,7 +259,10 @@ int http_serve_file(struct http_conn *st, const struct http_request *req,
                     struct http_reqinfo *ri, int fd, const struct stat *sb,
                     const char *name, size_t name_len);
 
-/** Answer GET/HEAD from a file cache entry (see filecache.c). */
+/**
+ * Answer GET/HEAD from a file cache entry (see filecache.c): 200, or -1
+ * when nothing was sent (no descriptor left to send a kept file with).
+ */
 int http_serve_cached(struct http_conn *st, struct http_reqinfo *ri,
                       const struct fc_entry *e);
 

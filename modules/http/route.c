@@ -275,13 +275,15 @@ int http_route(struct http_conn *st, const struct http_request *req,
 	if (http_path_normalize(req->path.p, req->path.n, path, PATH_BUF, &n))
 		return route_error(st, ri, 400, NULL);
 	if (cache_usable(site, req, path, n)) {
-		struct filecache *fc = path[n - 1] == '/' ? &site->lcache : &site->fcache;
-		const struct fc_entry *e = filecache_get(fc, path, n, time(NULL));
+		int dir = path[n - 1] == '/';
+		time_t now = time(NULL);
+		const struct fc_entry *e =
+			filecache_get(dir ? &site->lcache : &site->fcache, path, n, now);
 
-		if (e) {
-			http_serve_cached(st, ri, e);
+		if (!e && !dir)
+			e = filecache_get(&site->dcache, path, n, now);
+		if (e && http_serve_cached(st, ri, e) >= 0)
 			return HTTP_ROUTE_DONE;
-		}
 	}
 	fd = http_open_beneath(site->root_fd, site->root_real, path + 1, OPEN_FLAGS);
 	if (fd < 0)

@@ -160,8 +160,9 @@ static int site_rest(struct http_site *site, const struct site_opts *so)
 	    h->opt_bool(so->svc, site_opt(so, "precompressed"),
 	                &site->precompressed) < 0)
 		return -1;
-	filecache_init(&site->fcache, cache ? 256 : 0, FC_MAX_FILE);
-	filecache_init(&site->lcache, cache ? 16 : 0, FC_MAX_LISTING);
+	filecache_init(&site->fcache, cache ? 256 : 0, FC_MAX_FILE, NULL);
+	filecache_init(&site->lcache, cache ? 16 : 0, FC_MAX_LISTING, NULL);
+	filecache_init(&site->dcache, cache ? FC_FD_SLOTS : 0, 0, h);
 	o = site_opt(so, "index");
 	if (opt_string_list(so, o, "index.html", &site->index, &site->nindex) < 0 ||
 	    names_plain(so, o, site->index, site->nindex,
@@ -299,6 +300,7 @@ static void site_free(struct http_site *site)
 		close(site->root_fd);
 	filecache_free(&site->fcache);
 	filecache_free(&site->lcache);
+	filecache_free(&site->dcache);
 	http_listing_snaps_release(&site->snaps);
 	free(site->index);
 	free(site->cgi_ext);

@@ -214,9 +214,16 @@ int http_serve_file(struct http_conn *st, const struct http_request *req,
 		hbuf_printf(st->out, "Content-Range: bytes %" PRId64 "-%" PRId64
 		            "/%" PRId64 "\r\n", off, off + len - 1, size);
 	file_fields(st, etag, lastmod);
-	if (status == 200 && size <= FC_MAX_FILE && !st->out->oom && !ri->encoding)
-		filecache_put(&st->site->fcache, name, name_len, now, fd, size,
-		              st->out->p + fields_at, st->out->len - fields_at);
+	if (status == 200 && !st->out->oom && !ri->encoding) {
+		if (size <= FC_MAX_FILE)
+			filecache_put(&st->site->fcache, name, name_len, now, fd,
+			              size, st->out->p + fields_at,
+			              st->out->len - fields_at);
+		else
+			filecache_put_fd(&st->site->dcache, name, name_len, now, fd,
+			                 size, st->out->p + fields_at,
+			                 st->out->len - fields_at);
+	}
 	hbuf_str(st->out, "\r\n");
 	if (ri->head || len == 0) {
 		close(fd);
@@ -232,12 +239,21 @@ int http_serve_file(struct http_conn *st, const struct http_request *req,
 int http_serve_cached(struct http_conn *st, struct http_reqinfo *ri,
                       const struct fc_entry *e)
 {
+	int fd = -1;
+
+	/* a kept file: a descriptor of its own for the connection's queue */
+	if (e->fd >= 0 && !ri->head &&
+	    (fd = fcntl(e->fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return -1;
 	http_head_begin(st, ri, 200);
 	hbuf_add(st->out, e->data, e->head_len);
 	hbuf_add(st->out, "\r\n", 2);
-	if (!ri->head)
+	if (fd >= 0)
+		send_body(st, fd, 0, (int64_t)e->body_len);
+	else if (e->fd < 0 && !ri->head)
 		hbuf_add(st->out, e->data + e->head_len, e->body_len);
+	if (fd < 0)
+		http_flush_head(st);
 	http_log(st, ri, 200, ri->head ? 0 : e->body_len);
-	http_flush_head(st);
 	return 200;
 }

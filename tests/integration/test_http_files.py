@@ -8,6 +8,7 @@ files that are not regular."""
 import os
 import random
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as h  # noqa: E402
@@ -161,6 +162,79 @@ def not_regular_files(backend):
     with web as w:
         h.eq(w.get("/fifo").status, 403)
         h.eq(w.get("/small.txt").status, 200, "still serving after the fifo")
+
+
+def held_open(w, path):
+    """How many descriptors superd's workers hold of path (removed or not)."""
+    n = 0
+    for pid in w.superd.workers():
+        d = "/proc/%d/fd" % pid
+        try:
+            names = os.listdir(d)
+        except OSError:
+            continue
+        for fd in names:
+            try:
+                target = os.readlink(os.path.join(d, fd))
+            except OSError:
+                continue
+            if target in (path, path + " (deleted)"):
+                n += 1
+    return n
+
+
+def replace_file(path, data):
+    """Put a new file at path (a new inode, as deploy tools do)."""
+    with open(path + ".tmp", "wb") as f:
+        f.write(data)
+    os.rename(path + ".tmp", path)
+
+
+@h.test(backends=True)
+def big_files_kept_open_for_their_second(backend):
+    """A file larger than the 16 KiB of the memory cache is kept open by
+    the worker that sent it, trusted for the second it was checked in (as
+    small files are kept in memory): a file replaced during that second is
+    still answered from the kept descriptor, and the new one from the next
+    second on.  The descriptor is closed within two seconds of its last
+    use, so a removed file is not held open."""
+    new = bytes(reversed(BIG))
+    with hk.Web(backend, {"big.bin": BIG}) as w:
+        path = os.path.join(w.root, "big.bin")
+        for attempt in range(20):
+            second = int(time.time())
+            h.eq(w.get("/big.bin").body, BIG)
+            replace_file(path, new)
+            body = w.get("/big.bin").body
+            if int(time.time()) == second:
+                break
+            # the second turned in between: put the old file back, again
+            replace_file(path, BIG)
+            h.wait_until(lambda: w.get("/big.bin").body == BIG, 5.0,
+                         what="the old file served again")
+        h.check(body == BIG, "the file replaced in the same second is answered "
+                "from the descriptor kept in that second")
+        h.wait_until(lambda: w.get("/big.bin").body == new, 5.0,
+                     what="the new file from the next second on")
+        h.check(held_open(w, path) > 0, "the new file is kept open")
+        os.unlink(path)
+        h.wait_until(lambda: w.get("/big.bin").status == 404, 5.0,
+                     what="404 once the file is removed")
+        h.wait_until(lambda: held_open(w, path) == 0, 5.0,
+                     what=lambda: "the removed file closed (%d descriptors held)"
+                     % held_open(w, path))
+
+
+@h.test(backends=True, only=["epoll"])
+def cache_off_keeps_nothing_open(backend):
+    """cache: false: a big file is opened per request and never kept: one
+    replaced is answered at once."""
+    new = bytes(reversed(BIG))
+    with hk.Web(backend, {"big.bin": BIG}, options={"cache": False}) as w:
+        path = os.path.join(w.root, "big.bin")
+        h.eq(w.get("/big.bin").body, BIG)
+        replace_file(path, new)
+        h.eq(w.get("/big.bin").body, new, "no descriptor kept")
 
 
 if __name__ == "__main__":
