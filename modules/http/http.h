@@ -208,6 +208,13 @@ int http_error_page_send(struct http_conn *st, struct http_reqinfo *ri,
 
 /** Queue st->out (the head, maybe with a small body); 0 or -1. */
 int http_flush_head(struct http_conn *st);
+/**
+ * Cork the connection's TCP socket (on 1: what is written meanwhile
+ * leaves in full segments, and the last of it with the FIN if the
+ * connection closes corked) or uncork it (0: the rest leaves now).
+ * Nothing over TLS.  1 when the socket took the option, else 0.
+ */
+int http_cork(struct http_conn *st, int on);
 
 /* --- site.c --- */
 

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 #include "http.h"
 
@@ -212,6 +215,20 @@ void http_head_begin(struct http_conn *st, const struct http_reqinfo *ri,
 		hbuf_add(b, "Connection: close\r\n", 19);
 	else if (ri->minor == 0)
 		hbuf_add(b, "Connection: keep-alive\r\n", 24);
+}
+
+/* Cork or uncork the connection's TCP socket (see http.h). */
+int http_cork(struct http_conn *st, int on)
+{
+	const struct superd_host *host = st->inst->host;
+	int sock;
+
+	/* not over TLS: conn_fd would be a relay, and records are whole */
+	if (host->tls(st->c))
+		return 0;
+	sock = host->conn_fd(st->c);
+	return sock >= 0 &&
+	       setsockopt(sock, IPPROTO_TCP, TCP_CORK, &on, sizeof(on)) == 0;
 }
 
 /* Queue what st->out holds. 0 or -1. */

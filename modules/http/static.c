@@ -13,9 +13,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "http.h"
@@ -52,7 +49,7 @@ static void file_fields(struct http_conn *st, const char *etag,
 static int send_body(struct http_conn *st, int fd, int64_t off, int64_t len)
 {
 	const struct superd_host *host = st->inst->host;
-	int sock, corked, on = 1, rc;
+	int corked, rc;
 
 	if (len <= INLINE_MAX && hbuf_reserve(st->out, (size_t)len) == 0) {
 		ssize_t n;
@@ -67,20 +64,15 @@ static int send_body(struct http_conn *st, int fd, int64_t off, int64_t len)
 		}
 	}
 	/* cork: the head and the start of the file leave in full segments */
-	/* (not over TLS: conn_fd would be a relay, and records are whole) */
-	sock = host->tls(st->c) ? -1 : host->conn_fd(st->c);
-	corked = sock >= 0 && setsockopt(sock, IPPROTO_TCP, TCP_CORK, &on,
-	                                 sizeof(on)) == 0;
+	corked = http_cork(st, 1);
 	if (http_flush_head(st) < 0) {
 		close(fd);
 		rc = -1;
 	} else {
 		rc = host->sendfile(st->c, fd, (off_t)off, (size_t)len);
 	}
-	if (corked) {
-		on = 0;
-		setsockopt(sock, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
-	}
+	if (corked)
+		http_cork(st, 0);
 	return rc;
 }
 
