@@ -809,7 +809,12 @@ void conn_start_at(struct superd_service *svc, int fd, const struct sockaddr *sa
 	conn_settle(c);
 }
 
-/* Run the module's on_open (inside a dispatch). */
+/*
+ * Run the module's on_open (inside a dispatch).  What it writes waits for
+ * its end (C_HOLD), then leaves in one flush: when on_open also closed
+ * (daytime, time), the answer goes with MSG_MORE and the close sends it
+ * with the FIN, one segment instead of two (and one ACK fewer).
+ */
 void conn_open_module(superd_conn *c)
 {
 	const struct superd_module *m = c->svc->module;
@@ -818,12 +823,16 @@ void conn_open_module(superd_conn *c)
 	c->busy++;
 	wnote_conns(cn.count);
 	wnote_enter(c->svc, WN_ON_OPEN);
+	c->flags |= C_HOLD;
 	rc = m->on_open(c, c->svc->instance, c->state);
+	c->flags &= ~C_HOLD;
 	wnote_leave();
 	if (rc == 0)
 		c->flags |= C_OPENED;
 	else
 		set_outcome(c, "refused by module"), c->flags |= C_DEAD;
+	if (c->head && !(c->flags & C_DEAD))
+		conn_flush(c);
 	c->busy--;
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -109,7 +110,7 @@ int conn_write(superd_conn *c, const void *buf, size_t len)
 	if (len == 0)
 		return 0;
 	c->flags |= C_WANT_DRAIN;
-	if (!c->head) {
+	if (!c->head && !(c->flags & C_HOLD)) {
 		ssize_t n = send_direct(c, p, len);
 
 		if (n < 0) {
@@ -151,7 +152,7 @@ int conn_sendfile(superd_conn *c, int fd, off_t off, size_t len)
 	*t = (struct outchunk){ .len = len, .file_fd = fd, .file_off = off };
 	queue_append(c, t);
 	c->flags |= C_WANT_DRAIN;
-	if (c->head == t)
+	if (c->head == t && !(c->flags & C_HOLD))
 		conn_flush(c);
 	conn_host_done(c);
 	return 0;
@@ -185,10 +186,16 @@ static void consume_mem(superd_conn *c, size_t n)
 	}
 }
 
-/* One writev of the leading memory chunks; bytes sent or -1 (errno). */
+/*
+ * One writev of the leading memory chunks; bytes sent or -1 (errno).
+ * The last bytes of a closing TCP connection go with MSG_MORE: they wait
+ * in the kernel for the close, which sends them with the FIN in one
+ * segment (a server-first service's whole answer: daytime, time).
+ */
 static ssize_t flush_mem(superd_conn *c, size_t *asked)
 {
 	struct iovec iov[FLUSH_IOV];
+	struct msghdr msg = { .msg_iov = iov };
 	struct outchunk *t;
 	int cnt = 0;
 
@@ -203,6 +210,10 @@ static ssize_t flush_mem(superd_conn *c, size_t *asked)
 		iov[cnt].iov_len = t->len;
 		*asked += t->len;
 		cnt++;
+	}
+	if ((c->flags & C_CLOSING) && !t && c->proto == SUPERD_PROTO_TCP) {
+		msg.msg_iovlen = (size_t)cnt;
+		return sendmsg(c->fd, &msg, MSG_MORE | MSG_NOSIGNAL);
 	}
 	return cnt == 1 ? write(c->fd, iov[0].iov_base, iov[0].iov_len)
 	                : writev(c->fd, iov, cnt);

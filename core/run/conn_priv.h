@@ -34,6 +34,7 @@
 #define C_REFLECT 0x80000u   /**< host->reflect: input goes back, not to the module */
 #define C_REFLECT_COPY 0x100000u /**< reflect by copying (no splice on this socket) */
 #define C_TLS_NOTIFIED 0x400000u /**< close_notify written (it may still be held) */
+#define C_HOLD 0x800000u     /**< on_open runs: its writes wait for its end */
 
 /** A piece of queued output: memory, or a file segment (file_fd >= 0). */
 struct outchunk {
