@@ -467,6 +467,14 @@ def children_of(pid):
     return sorted(kids)
 
 
+def tcp_segments_in(sock):
+    """(all, with data) TCP segments sock received: tcpi_segs_in and
+    tcpi_data_segs_in of TCP_INFO (Linux)."""
+    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+    return (int.from_bytes(info[140:144], sys.byteorder),
+            int.from_bytes(info[152:156], sys.byteorder))
+
+
 def proc_alive(pid):
     """Is pid a live (non-zombie) process?"""
     try:

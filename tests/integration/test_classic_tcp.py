@@ -159,14 +159,6 @@ def time_four_bytes_within_two_seconds(backend):
             check_time_reply(b, "time over %s" % host)
 
 
-def segments_in(sock):
-    """(all, with data) TCP segments sock received: tcpi_segs_in and
-    tcpi_data_segs_in of TCP_INFO."""
-    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
-    return (int.from_bytes(info[140:144], sys.byteorder),
-            int.from_bytes(info[152:156], sys.byteorder))
-
-
 @h.test(backends=True)
 def answer_leaves_with_the_fin(backend):
     """daytime and time write their answer and close in on_open: the core
@@ -179,7 +171,7 @@ def answer_leaves_with_the_fin(backend):
             for port, check in ((DAYTIME, check_daytime_reply), (TIME, check_time_reply)):
                 c = h.connect(host, s.port(port))
                 check(h.recv_all(c), "answer over %s" % host)
-                got = segments_in(c)
+                got = h.tcp_segments_in(c)
                 c.close()
                 h.eq(got, (2, 1), "segments received over %s (all, with data): the "
                      "SYN-ACK and the answer with its FIN" % host)

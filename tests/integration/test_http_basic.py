@@ -91,14 +91,6 @@ def http10(backend):
         c.close()
 
 
-def segments_in(sock):
-    """(all, with data) TCP segments sock received: tcpi_segs_in and
-    tcpi_data_segs_in of TCP_INFO."""
-    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
-    return (int.from_bytes(info[140:144], sys.byteorder),
-            int.from_bytes(info[152:156], sys.byteorder))
-
-
 @h.test(backends=True)
 def closing_response_leaves_with_the_fin(backend):
     """A response that the close ends (HTTP/1.0 without keep-alive,
@@ -119,7 +111,7 @@ def closing_response_leaves_with_the_fin(backend):
                 out += s.recv(4096)
         h.check(out.startswith(b"HTTP/1.1 200 ") and out.endswith(b"\r\n\r\nalpha\n"),
                 "the response: %r" % out)
-        segs, data = segments_in(s)
+        segs, data = h.tcp_segments_in(s)
         s.close()
         return segs - data
 

@@ -343,12 +343,6 @@ def http_over_tls(backend):
         h.check(b"speaks HTTPS" in r.stdout, "curl http:// sees why: %r" % r.stdout)
 
 
-def data_segments_in(sock):
-    """Segments with data this TCP socket has received (tcpi_data_segs_in)."""
-    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
-    return int.from_bytes(info[152:156], sys.byteorder)
-
-
 @h.test(backends=True)
 def one_event_one_segment(backend):
     """What one event writes (two pipelined responses and the close_notify
@@ -360,11 +354,11 @@ def one_event_one_segment(backend):
         # TLS 1.2: the server's last flight is read within the handshake
         ctx = tk.client_ctx(pki(), maxv=ssl.TLSVersion.TLSv1_2)
         c = tk.tls_connect(ctx, s.port(0))
-        before = data_segments_in(c)
+        before = h.tcp_segments_in(c)[1]
         c.sendall(b"GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n"
                   b"GET /b.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         out = tk.recv_until_eof(c)
-        after = data_segments_in(c)
+        after = h.tcp_segments_in(c)[1]
         c.close()
         h.check(out.count(b"HTTP/1.1 200 ") == 2 and out.endswith(b"second\n"),
                 "both answers: %r" % out[-300:])
