@@ -3,6 +3,9 @@
 # it with the project's warnings; run.sh builds its own copy with $(CC).
 noinst_PROGRAMS += bench/sdload
 bench_sdload_SOURCES = bench/sdload.c
+# The reference server: the classic services on a bare epoll loop.
+noinst_PROGRAMS += bench/refsrv
+bench_refsrv_SOURCES = bench/refsrv.c
 
 # New TLS connections per second (bench/tls.sh), full or resumed.
 if HAVE_OPENSSL

@@ -14,6 +14,9 @@ import statistics
 import sys
 
 PEERS_OF = {}
+# Columns that are no peer: superd itself, and the bare epoll reference
+# (bench/refsrv.c), shown beside the peers for what an event loop costs.
+NOT_PEERS = ("superd", "refsrv")
 
 
 def load(dirs):
@@ -62,7 +65,7 @@ class Table:
                 self.suts.append(r["sut"])
             self.cells.setdefault((r["scen"], r["sut"]), []).append(r)
             self.unit[r["scen"]] = r["unit"]
-        order = ["superd", "xinetd", "tcpserver", "lighttpd", "nginx"]
+        order = ["superd", "xinetd", "tcpserver", "refsrv", "lighttpd", "nginx"]
         self.suts.sort(key=lambda s: order.index(s) if s in order else 99)
 
     def median(self, scen, sut, key=lambda r: r["value"]):
@@ -78,7 +81,7 @@ class Table:
 
     def best_peer(self, scen, key=None):
         vals = [(self.median(scen, s, key) if key else self.median(scen, s), s)
-                for s in self.suts if s != "superd" and (scen, s) in self.cells]
+                for s in self.suts if s not in NOT_PEERS and (scen, s) in self.cells]
         vals = [v for v in vals if v[0] is not None]
         return max(vals) if vals else (None, None)
 
@@ -256,7 +259,9 @@ def main():
     for m in meta:
         out += ["    " + ln for ln in m.splitlines()] + [""]
     out += ["Medians of the repeats; (ratio) to the best peer of the row, **bold**; "
-            "† = the load tool's core was ≥95% busy (the figure is the client's limit).", ""]
+            "† = the load tool's core was ≥95% busy (the figure is the client's limit); "
+            "refsrv is the bare epoll reference (bench/refsrv.c), shown beside the peers "
+            "but never taken as one.", ""]
     wrong = []
     for d in dirs:
         try:

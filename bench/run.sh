@@ -2,7 +2,9 @@
 # bench/run.sh - superd side by side with its peers, in one run.
 #
 # Classic services: superd vs xinetd (Debian package, internal services,
-# bench/peers/xinetd.conf) vs tcpserver (ucspi-tcp, running cat).  HTTP:
+# bench/peers/xinetd.conf) vs tcpserver (ucspi-tcp, running cat), and
+# refsrv (bench/refsrv.c: the services on a bare epoll loop, a reference
+# for what an event loop costs, not a peer: no ratio is taken to it).  HTTP:
 # superd vs lighttpd (mod_cgi) vs nginx.  Every server runs pinned to CPU 0,
 # the load tool (bench/sdload.c, wrk, ab) to CPU 1; scenarios run one after
 # the other and, inside a scenario, the repeats are interleaved (repeat 1 of
@@ -24,12 +26,12 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 DUR=5
 REPS=3
 SCEN='*'
-SUTS='superd,xinetd,tcpserver,lighttpd,nginx'
+SUTS='superd,xinetd,tcpserver,refsrv,lighttpd,nginx'
 OUT=
 LIST=0
 
 usage() {
-	sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-0}"
 }
 
@@ -51,18 +53,18 @@ done
 # ------------------------------------------------------------ scenarios
 # name | servers it applies to
 SCENARIOS='
-tcp.daytime.conn50|superd xinetd
-tcp.time.conn50|superd xinetd
+tcp.daytime.conn50|superd xinetd refsrv
+tcp.time.conn50|superd xinetd refsrv
 tcp.daytime-acl.conn50|superd
-tcp.echo.conn50|superd xinetd tcpserver
+tcp.echo.conn50|superd xinetd tcpserver refsrv
 tcp.exec.conn50|superd xinetd tcpserver
-tcp.echo.pingpong1|superd xinetd tcpserver
-tcp.echo.pingpong50|superd xinetd tcpserver
-tcp.echo.stream1|superd xinetd tcpserver
-tcp.chargen.stream1|superd xinetd
-tcp.discard.stream1|superd xinetd
-udp.echo.c1|superd xinetd
-udp.echo.c10|superd xinetd
+tcp.echo.pingpong1|superd xinetd tcpserver refsrv
+tcp.echo.pingpong50|superd xinetd tcpserver refsrv
+tcp.echo.stream1|superd xinetd tcpserver refsrv
+tcp.chargen.stream1|superd xinetd refsrv
+tcp.discard.stream1|superd xinetd refsrv
+udp.echo.c1|superd xinetd refsrv
+udp.echo.c10|superd xinetd refsrv
 http.100b.wrk.c50|superd lighttpd nginx
 http.100b.wrk.c500|superd lighttpd nginx
 http.4k.wrk.c50|superd lighttpd nginx
@@ -105,7 +107,7 @@ if ! flock -w 1800 9; then
 	log "run.sh: another run holds /tmp/superd-bench.lock"
 	exit 1
 fi
-for p in 20007 20107 20227 20380 20480; do
+for p in 20007 20107 20227 20307 20380 20480; do
 	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 		log "run.sh: something already listens on 127.0.0.1:$p (a leftover server?)"
 		exit 1
@@ -159,6 +161,8 @@ export SUPERD_MODULE_PATH
 CC=${CC:-cc}
 SDLOAD=$WORK/sdload
 $CC -O2 -o "$SDLOAD" "$HERE/sdload.c" || { log "run.sh: cannot build sdload"; exit 1; }
+REFSRV=$WORK/refsrv
+$CC -O2 -o "$REFSRV" "$HERE/refsrv.c" || { log "run.sh: cannot build refsrv"; REFSRV=; }
 
 # The docroot: small and large files, a 1000-entry directory, two CGIs.
 make_docroot() {
@@ -266,6 +270,10 @@ start_peers() {
 		start_server tcpserver tcpserver -c 10000 -b 1024 -HRl0 127.0.0.1 20227 cat
 		wait_port 20227 && AVAILABLE+=(tcpserver)
 	fi
+	if sut_selected refsrv && [ -n "$REFSRV" ]; then
+		start_server refsrv "$REFSRV" 20300
+		wait_port 20313 && AVAILABLE+=(refsrv)
+	fi
 	if sut_selected lighttpd && need lighttpd; then
 		subst "$HERE/peers/lighttpd.conf" 20380 >"$WORK/lighttpd.conf"
 		start_server lighttpd lighttpd -D -f "$WORK/lighttpd.conf"
@@ -325,6 +333,7 @@ base_port() {
 	superd) echo 20100 ;;
 	xinetd) echo 20000 ;;
 	tcpserver) echo 20200 ;;
+	refsrv) echo 20300 ;;
 	esac
 }
 
@@ -357,7 +366,7 @@ load_cmd() {
 		esac ;;
 	tcp.chargen.stream1)
 		# xinetd's chargen is not RFC 864's rotation: check its structure only
-		if [ "$sut" = superd ]; then
+		if [ "$sut" != xinetd ]; then
 			echo "$sd chargen -p $((b + 19)) -c 1 --strict $common"
 		else
 			echo "$sd chargen -p $((b + 19)) -c 1 $common"
