@@ -46,20 +46,28 @@ fuzz-proxy: tests/fuzz/fuzz_proxy_parse
 		$${FUZZ_PROXY_SECONDS:-20}
 endif
 .PHONY: fuzz-proxy
-# TLS: one backend behind core/net/tls.h (OpenSSL 3), or the refusal stub.
-libsuperdcore_la_SOURCES += core/net/tls.h
+# TLS: the interface (core/net/tls.h), served by core/run/tls_load.c from
+# a backend on OpenSSL 3 that is a shared object of its own, tls-openssl.so
+# beside the modules, loaded only when a service has tls: (tls_backend.h).
+# Only its entry point is exported.  Without OpenSSL there is no backend
+# and tls: is refused.
+libsuperdcore_la_SOURCES += core/net/tls.h core/net/tls_backend.h
 if HAVE_OPENSSL
-libsuperdcore_la_SOURCES += core/net/tls_openssl.c core/net/tls_hold.c \
-	core/net/tls_hold.h
+pkglib_LTLIBRARIES += tls-openssl.la
+tls_openssl_la_SOURCES = core/net/tls_openssl.c core/net/tls_hold.c \
+	core/net/tls_hold.h core/net/tls_backend.h core/net/tls.h
+tls_openssl_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) -fvisibility=hidden
+tls_openssl_la_LDFLAGS = $(superd_module_ldflags)
+tls_openssl_la_LIBADD = $(OPENSSL_LIBS)
+# The unit test drives the backend through the core, which loads it from
+# $SUPERD_MODULE_PATH (the build's .libs); its client side is OpenSSL's.
 check_PROGRAMS += tests/unit/test_tls
 TESTS += tests/unit/test_tls
 tests_unit_test_tls_SOURCES = tests/unit/test_tls.c
-tests_unit_test_tls_CFLAGS = $(unit_cflags)
-tests_unit_test_tls_LDADD = $(unit_ldadd)
-else
-libsuperdcore_la_SOURCES += core/net/tls_none.c
+tests_unit_test_tls_CFLAGS = $(unit_cflags) $(OPENSSL_CFLAGS)
+tests_unit_test_tls_LDADD = $(unit_ldadd) $(OPENSSL_LIBS)
 endif
-EXTRA_DIST += core/net/tls_none.c core/net/tls_openssl.c core/net/tls_hold.c \
+EXTRA_DIST += core/net/tls_openssl.c core/net/tls_hold.c \
 	core/net/tls_hold.h tests/unit/test_tls.c
 
 # Integration: TLS with real clients (certificates made by tlskit.py) and

@@ -1,6 +1,9 @@
 /*
- * tls.h - the TLS layer of the connection: one small interface, one backend
- * file (tls_openssl.c; tls_none.c when superd is built without OpenSSL).
+ * tls.h - the TLS layer of the connection: one small interface, served by
+ * core/run/tls_load.c from a backend on OpenSSL 3 (tls_openssl.c, built as
+ * tls-openssl.so) that is loaded when the first `tls:` block is (see
+ * tls_backend.h).  Without the backend (a build without OpenSSL, or the
+ * file missing) a `tls:` block is an error that says why.
  *
  * A tls_ctx is a service's server side: its certificates (the default one
  * and the `sni:` ones), client CA, protocol floor, ALPN and session-ticket
@@ -33,7 +36,7 @@
 struct tls_ctx;
 struct tls_sess;
 
-/** 1 when this build has a TLS backend. */
+/** 1 when the TLS backend is here (it is loaded by this call). */
 int tls_supported(void);
 /** 1 when the kernel offers kTLS (the `tls` TCP ULP). */
 int tls_ktls_available(void);

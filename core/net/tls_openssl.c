@@ -1,5 +1,7 @@
 /*
- * tls_openssl.c - the TLS backend on OpenSSL 3 (see tls.h).
+ * tls_openssl.c - the TLS backend on OpenSSL 3 (see tls.h), built with
+ * tls_hold.c as tls-openssl.so: the core loads it when a service has
+ * `tls:` (tls_backend.h), so a superd without TLS never maps OpenSSL.
  *
  * Policy, as nginx's defaults or stricter: TLS 1.2 and 1.3 only, no
  * renegotiation, no compression, for TLS 1.2 only AEAD suites with forward
@@ -33,6 +35,7 @@
 #include "diag.h"
 #include "log.h"
 #include "tls.h"
+#include "tls_backend.h"
 #include "tls_hold.h"
 
 #define TICKET_SECRET 32
@@ -86,10 +89,8 @@ static struct {
 	tls_open_fn *opener;  /**< the master's way to files it cannot read */
 } tls_root;
 
-int tls_supported(void)
-{
-	return 1;
-}
+/** The core's diagnostics and log, lent at load (superd_tls_backend). */
+static const struct tls_backend_env *core;
 
 /* Does /proc say the kernel has the tls ULP? */
 int tls_ktls_available(void)
@@ -118,11 +119,11 @@ void tls_log_ktls_once(void)
 		return;
 	said = 1;
 	if (tls_ktls_available())
-		log_msg(SUPERD_LOG_INFO, NULL, "TLS: kTLS available; files go out "
-		        "with SSL_sendfile");
+		core->log_msg(SUPERD_LOG_INFO, NULL, "TLS: kTLS available; files go out "
+		              "with SSL_sendfile");
 	else
-		log_msg(SUPERD_LOG_INFO, NULL, "TLS: the kernel has no tls ULP (no "
-		        "kTLS); files go out with pread + SSL_write");
+		core->log_msg(SUPERD_LOG_INFO, NULL, "TLS: the kernel has no tls ULP (no "
+		              "kTLS); files go out with pread + SSL_write");
 }
 
 /* The text of OpenSSL's last error, for messages. */
@@ -292,9 +293,9 @@ static void warn_expired(SSL_CTX *ssl, const struct tls_cert_conf *cc,
 	const struct superd_opt *at = cc->cert_at;
 
 	if (x && X509_cmp_current_time(X509_get0_notAfter(x)) < 0)
-		log_msg(SUPERD_LOG_WARN, service, "%s:%u:%u: tls: cert: %s has "
-		        "expired; clients will refuse it", at->file, at->line,
-		        at->col, cc->cert);
+		core->log_msg(SUPERD_LOG_WARN, service, "%s:%u:%u: tls: cert: %s has "
+		              "expired; clients will refuse it", at->file, at->line,
+		              at->col, cc->cert);
 }
 
 /* Set the master's way to files it cannot read itself (see tls.h). */
@@ -371,8 +372,8 @@ static BIO *pem_file(const char *path, const struct superd_opt *at,
 	if (fd >= 0)
 		close(fd);
 	if (!b)
-		diag_at(at, "service '%s': tls: %s: cannot read %s: %s", service, key,
-		        path, strerror(saved ? saved : ENOMEM));
+		core->diag_at(at, "service '%s': tls: %s: cannot read %s: %s", service, key,
+		              path, strerror(saved ? saved : ENOMEM));
 	return b;
 }
 
@@ -436,8 +437,8 @@ static int load_cert(SSL_CTX *ssl, const struct tls_cert_conf *cc,
 	int rc = b ? use_chain(ssl, b) : -1;
 
 	if (b && rc < 0)
-		diag_at(cc->cert_at, "service '%s': tls: cert: %s is not a PEM "
-		        "certificate chain (%s)", service, cc->cert, ssl_error_text());
+		core->diag_at(cc->cert_at, "service '%s': tls: cert: %s is not a PEM "
+		              "certificate chain (%s)", service, cc->cert, ssl_error_text());
 	BIO_free(b);
 	return rc;
 }
@@ -459,20 +460,20 @@ static int load_pair(SSL_CTX *ssl, const struct tls_cert_conf *cc,
 	used = use_key(ssl, b);
 	BIO_free(b);
 	if (!used && key_mismatch()) {
-		diag_at(cc->key_at, "service '%s': tls: key: %s does not match the "
-		        "certificate %s", service, cc->key, cc->cert);
+		core->diag_at(cc->key_at, "service '%s': tls: key: %s does not match the "
+		              "certificate %s", service, cc->key, cc->cert);
 		return -1;
 	}
 	if (SSL_CTX_get0_privatekey(ssl) == NULL) {
-		diag_at(cc->key_at, "service '%s': tls: key: %s is not a PEM private "
-		        "key without a passphrase (%s)", service, cc->key,
-		        ssl_error_text());
+		core->diag_at(cc->key_at, "service '%s': tls: key: %s is not a PEM private "
+		              "key without a passphrase (%s)", service, cc->key,
+		              ssl_error_text());
 		return -1;
 	}
 	if (rc == 0 && SSL_CTX_check_private_key(ssl) != 1) {
 		ERR_clear_error();
-		diag_at(cc->key_at, "service '%s': tls: key: %s does not match the "
-		        "certificate %s", service, cc->key, cc->cert);
+		core->diag_at(cc->key_at, "service '%s': tls: key: %s does not match the "
+		              "certificate %s", service, cc->key, cc->cert);
 		return -1;
 	}
 	if (rc == 0)
@@ -524,9 +525,9 @@ static int load_client_ca(SSL_CTX *ssl, const struct tls_conf *tc,
 	n = use_client_cas(ssl, b);
 	BIO_free(b);
 	if (n <= 0) {
-		diag_at(tc->client_ca_at, "service '%s': tls: client_ca: %s holds "
-		        "no PEM certificate (%s)", service, tc->client_ca,
-		        ssl_error_text());
+		core->diag_at(tc->client_ca_at, "service '%s': tls: client_ca: %s holds "
+		              "no PEM certificate (%s)", service, tc->client_ca,
+		              ssl_error_text());
 		return -1;
 	}
 	SSL_CTX_set_verify(ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
@@ -541,7 +542,7 @@ static SSL_CTX *ssl_ctx_build(struct tls_ctx *ctx, const struct tls_conf *tc,
 	SSL_CTX *ssl = SSL_CTX_new(TLS_server_method());
 
 	if (!ssl) {
-		diag_at(tc->at, "service '%s': tls: %s", ctx->service, ssl_error_text());
+		core->diag_at(tc->at, "service '%s': tls: %s", ctx->service, ssl_error_text());
 		return NULL;
 	}
 	SSL_CTX_set_app_data(ssl, ctx);
@@ -611,7 +612,7 @@ struct tls_ctx *tls_ctx_new(const struct tls_conf *tc, const char *service,
 
 	if (!ctx || !(ctx->certs = calloc(tc->ncerts, sizeof(*ctx->certs)))) {
 		free(ctx);
-		diag_at(tc->at, "service '%s': tls: out of memory", service);
+		core->diag_at(tc->at, "service '%s': tls: out of memory", service);
 		return NULL;
 	}
 	snprintf(ctx->service, sizeof(ctx->service), "%s", service);
@@ -623,8 +624,8 @@ struct tls_ctx *tls_ctx_new(const struct tls_conf *tc, const char *service,
 	}
 	ctx->cbc = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
 	if (!ctx->cbc || ticket_secret(service, ctx->secret) < 0) {
-		diag_at(tc->at, "service '%s': tls: no random bytes (%s)", service,
-		        ssl_error_text());
+		core->diag_at(tc->at, "service '%s': tls: no random bytes (%s)", service,
+		              ssl_error_text());
 		failed = 1;
 	}
 	for (size_t i = 0; i < tc->ncerts && !failed; i++) {
@@ -899,4 +900,42 @@ int tls_sess_info(struct tls_sess *s, struct superd_tls *out, char *buf,
 	out->client_verify = ok ? "SUCCESS" : "NONE";
 	out->client_s_dn = info_put(&buf, &size, dn);
 	return 0;
+}
+
+/* What the core calls, through tls_load.c. */
+static const struct tls_backend table = {
+	.size = sizeof(struct tls_backend),
+	.ktls_available = tls_ktls_available,
+	.log_ktls_once = tls_log_ktls_once,
+	.ctx_new = tls_ctx_new,
+	.set_opener = tls_set_opener,
+	.ctx_free = tls_ctx_free,
+	.ctx_handshake_ms = tls_ctx_handshake_ms,
+	.ctx_clock_skew = tls_ctx_clock_skew,
+	.sess_new = tls_sess_new,
+	.sess_free = tls_sess_free,
+	.handshake = tls_handshake,
+	.read = tls_read,
+	.pending = tls_pending,
+	.write = tls_write,
+	.sendfile = tls_sendfile,
+	.cork = tls_cork,
+	.flush = tls_flush,
+	.held = tls_held,
+	.close_notify = tls_close_notify,
+	.sess_reason = tls_sess_reason,
+	.sess_info = tls_sess_info,
+};
+
+/*
+ * The backend's one exported symbol (the rest is hidden: the build gives
+ * -fvisibility=hidden, so these tls_* never meet the core's).
+ */
+__attribute__((visibility("default")))
+const struct tls_backend *superd_tls_backend(const struct tls_backend_env *env)
+{
+	if (!env || env->size < sizeof(*env))
+		return NULL;
+	core = env;
+	return &table;
 }

@@ -104,6 +104,12 @@ static int search_env(const char *name, char *buf, size_t size)
 	return 0;
 }
 
+/* A core part's NAME.so (see loader.h). */
+int loader_find_part(const char *name, char *buf, size_t size)
+{
+	return search_env(name, buf, size) || try_dir(MODULEDIR, name, buf, size);
+}
+
 /* Turn req->spec into a file name in buf; 0, or -1 after a diagnostic. */
 static int resolve_path(const struct loader_req *req, char *buf, size_t size)
 {

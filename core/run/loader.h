@@ -40,6 +40,12 @@ const struct superd_module *loader_open(const struct loader_req *req,
 void loader_release(struct loaded_module *m);
 /** The path the module was loaded from. */
 const char *loader_path(const struct loaded_module *m);
+/**
+ * A part of the core shipped as NAME.so beside the modules (the TLS
+ * backend): its file in $SUPERD_MODULE_PATH, else the built-in module
+ * directory, into buf.  1 when found, else 0.
+ */
+int loader_find_part(const char *name, char *buf, size_t size);
 
 /**
  * Check that mod can serve every protocol in protocols (SUPERD_PROTO_*

@@ -6,6 +6,7 @@ libsuperdcore_la_SOURCES += core/run/loader.c core/run/loader.h \
 	core/run/host.c core/run/host.h core/run/runconf.c \
 	core/run/conn.c core/run/conn_out.c core/run/conn.h core/run/conn_priv.h \
 	core/run/conn_tls.c core/run/conn_relay.c core/run/conn_reflect.c \
+	core/run/tls_load.c \
 	core/run/refusals.c core/run/refusals.h \
 	core/run/dgram.c core/run/dgram.h core/run/proc.c core/run/proc.h \
 	core/run/child.c core/run/child_exec.c core/run/child.h \

@@ -20,6 +20,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -752,6 +753,99 @@ services:
         h.eq(h.tcp_exchange("127.0.0.1", s.port(0), b"still"), b"still",
              "the running configuration stays")
 
+
+
+# What a process maps once OpenSSL is in: the TLS layer and its libraries.
+OPENSSL_FILES = ("tls-openssl.so", "libssl.so", "libcrypto.so")
+
+
+def maps_of(pid):
+    with open("/proc/%d/maps" % pid) as f:
+        return f.read()
+
+
+@h.test()
+def openssl_loaded_only_for_tls():
+    """OpenSSL lives in the TLS layer, tls-openssl.so, which the master
+    loads with the first `tls:` block: a superd that serves no TLS maps
+    none of it, master or worker (libssl and libcrypto were 1.7 MB of each
+    master's resident memory).  A reload that adds `tls:` loads it, and
+    the new worker serves TLS."""
+    plain = """
+global:
+  workers: 1
+services:
+  echo:
+    module: echo
+    listen: "127.0.0.1:{port0}"
+"""
+    with h.Superd(plain) as s:
+        pids = [s.pid] + s.wait_workers(1)
+        h.eq(h.tcp_exchange("127.0.0.1", s.port(0), b"plain"), b"plain", "plain echo")
+        for pid in pids:
+            maps = maps_of(pid)
+            for name in OPENSSL_FILES:
+                h.check(name not in maps,
+                        "process %d maps %s with no tls: configured" % (pid, name))
+        if not tk.tls_built():
+            return  # the rest needs a TLS layer
+        mark = s.log_mark()
+        s.reload(plain + tls_block())
+        s.wait_log(r"reloaded ", since=mark)
+        h.eq(pump(tk.client_ctx(pki()), s.port(0), b"secure"), b"secure",
+             "echo over TLS after the reload")
+        maps = maps_of(s.pid)
+        for name in OPENSSL_FILES:
+            h.check(name in maps, "the master maps %s once tls: is configured" % name)
+        for pid in s.wait_workers(1):
+            h.check("tls-openssl.so" in maps_of(pid), "the new worker has the TLS layer")
+
+
+@h.test()
+def missing_tls_layer_is_a_clear_error():
+    """Without tls-openssl.so (a package split, a bad install) a `tls:`
+    block is an error at its position that names the file and where it
+    was looked for; and the layer is no module."""
+    tk.require_tls()
+    # the built-in module directory, as superd names it when a module is missing
+    r, _ = h.check_config("""
+services:
+  e:
+    module: no-such-module
+    listen: "127.0.0.1:{port0}"
+""")
+    m = re.search(r"no no-such-module\.so in .*?(/[^\s)]+)\)", r.stdout + r.stderr)
+    h.check(m, "the module directory in: %r" % (r.stdout + r.stderr))
+    if os.path.exists(os.path.join(m.group(1), "tls-openssl.so")):
+        h.skip("a TLS layer is installed in %s: superd finds it there" % m.group(1))
+    d = tempfile.mkdtemp(prefix="superd-notls-")
+    try:
+        os.symlink(os.path.join(h.SUPERD_MODULE_PATH, "echo.so"), os.path.join(d, "echo.so"))
+        text = """
+services:
+  e:
+    module: echo
+    listen: "127.0.0.1:{port0}"
+    tls: {cert: none.pem, key: none.key}
+"""
+        r, _ = h.check_config(text, env={"SUPERD_MODULE_PATH": d})
+        out = r.stdout + r.stderr
+        h.eq(r.returncode, 1, "exit status of -t: %r" % out)
+        h.check(re.search(r"superd\.yaml:6:10: service 'e': tls: the TLS layer is not "
+                          r"installed \(no tls-openssl\.so in \$SUPERD_MODULE_PATH or /\S+\)",
+                          out), "the reason, at the tls: key: %r" % out)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    r, _ = h.check_config("""
+services:
+  e:
+    module: tls-openssl
+    listen: "127.0.0.1:{port0}"
+""")
+    out = r.stdout + r.stderr
+    h.eq(r.returncode, 1, "exit status of -t: %r" % out)
+    h.check(re.search(r"tls-openssl\.so is not a superd module", out),
+            "the TLS layer is no module: %r" % out)
 
 @h.test()
 def key_readable_only_by_root():
