@@ -38,6 +38,12 @@ struct tls_sess;
 
 /** 1 when the TLS backend is here (it is loaded by this call). */
 int tls_supported(void);
+/**
+ * Where the backend may be besides $SUPERD_MODULE_PATH and the built-in
+ * module directory: the configuration's global.module_path, searched as
+ * for modules.  dirs must stay valid until tls_ctx_new has returned.
+ */
+void tls_search_dirs(char *const *dirs, size_t n);
 /** 1 when the kernel offers kTLS (the `tls` TCP ULP). */
 int tls_ktls_available(void);
 /** Log, once per process, whether files go out with kTLS or a copy. */

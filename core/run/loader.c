@@ -105,9 +105,21 @@ static int search_env(const char *name, char *buf, size_t size)
 }
 
 /* A core part's NAME.so (see loader.h). */
-int loader_find_part(const char *name, char *buf, size_t size)
+int loader_find_part(const char *name, char *const *dirs, size_t n,
+                     char *buf, size_t size)
 {
-	return search_env(name, buf, size) || try_dir(MODULEDIR, name, buf, size);
+	size_t i;
+
+	if (search_env(name, buf, size))
+		return 1;
+	for (i = 0; i < n; i++)
+		if (try_dir(dirs[i], name, buf, size))
+			return 1;
+	if (try_dir(MODULEDIR, name, buf, size))
+		return 1;
+	snprintf(buf, size, "%s%s%s", getenv("SUPERD_MODULE_PATH") ?
+	         "$SUPERD_MODULE_PATH, " : "", n ? "module_path, " : "", MODULEDIR);
+	return 0;
 }
 
 /* Turn req->spec into a file name in buf; 0, or -1 after a diagnostic. */

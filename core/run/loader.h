@@ -42,10 +42,13 @@ void loader_release(struct loaded_module *m);
 const char *loader_path(const struct loaded_module *m);
 /**
  * A part of the core shipped as NAME.so beside the modules (the TLS
- * backend): its file in $SUPERD_MODULE_PATH, else the built-in module
- * directory, into buf.  1 when found, else 0.
+ * backend), looked for as a module is: $SUPERD_MODULE_PATH, the n dirs
+ * (global.module_path), the built-in module directory.  Its file into
+ * buf and 1 when found; else 0, and where it looked into buf ("$SUPERD_
+ * MODULE_PATH, module_path, /usr/lib/superd").
  */
-int loader_find_part(const char *name, char *buf, size_t size);
+int loader_find_part(const char *name, char *const *dirs, size_t n,
+                     char *buf, size_t size);
 
 /**
  * Check that mod can serve every protocol in protocols (SUPERD_PROTO_*

@@ -25,7 +25,8 @@
  * listening socket to a program: TLS cannot sit in between.
  */
 static int service_tls(struct superd_service *svc,
-                       const struct superd_module *mod)
+                       const struct superd_module *mod,
+                       const struct config *cfg)
 {
 	const struct tls_conf *tc = svc->conf->tls;
 
@@ -36,6 +37,7 @@ static int service_tls(struct superd_service *svc,
 		        "listening socket itself, so it cannot have tls", svc->name);
 		return -1;
 	}
+	tls_search_dirs(cfg->global.module_path, cfg->global.nmodule_path);
 	svc->tls = tls_ctx_new(tc, svc->name,
 	                       strcmp(mod->name, "http") == 0 ? "http/1.1" : NULL);
 	return svc->tls ? 0 : -1;
@@ -103,7 +105,7 @@ static int service_setup(struct superd_service *svc, const struct config *cfg)
 		        sc->name);
 		return -1;
 	}
-	return service_tls(svc, mod);
+	return service_tls(svc, mod, cfg);
 }
 
 /* Load path and configure every service (see runconf.h). */

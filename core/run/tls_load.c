@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "diag.h"
@@ -26,6 +25,8 @@
 
 static struct {
 	const struct tls_backend *be; /**< NULL until loaded */
+	char *const *dirs;            /**< global.module_path, while loading */
+	size_t ndirs;
 	tls_open_fn *opener;          /**< kept for a backend loaded later */
 	char why[PATH_MAX + 256];     /**< why it could not be loaded */
 } tl;
@@ -45,11 +46,10 @@ static int backend_open(void)
 	tls_backend_init_fn *init;
 	void *h;
 
-	if (!loader_find_part(TLS_BACKEND_NAME, path, sizeof(path))) {
+	if (!loader_find_part(TLS_BACKEND_NAME, tl.dirs, tl.ndirs, path,
+	                      sizeof(path))) {
 		snprintf(tl.why, sizeof(tl.why), "the TLS layer is not installed "
-		         "(no %s.so in %s%s)", TLS_BACKEND_NAME,
-		         getenv("SUPERD_MODULE_PATH") ? "$SUPERD_MODULE_PATH or " : "",
-		         MODULEDIR);
+		         "(no %s.so in %s)", TLS_BACKEND_NAME, path);
 		return -1;
 	}
 	h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
@@ -113,6 +113,12 @@ struct tls_ctx *tls_ctx_new(const struct tls_conf *tc, const char *service,
 		return NULL;
 	}
 	return tl.be->ctx_new(tc, service, alpn);
+}
+
+void tls_search_dirs(char *const *dirs, size_t n)
+{
+	tl.dirs = dirs;
+	tl.ndirs = n;
 }
 
 void tls_set_opener(tls_open_fn *fn)

@@ -832,8 +832,14 @@ services:
         out = r.stdout + r.stderr
         h.eq(r.returncode, 1, "exit status of -t: %r" % out)
         h.check(re.search(r"superd\.yaml:6:10: service 'e': tls: the TLS layer is not "
-                          r"installed \(no tls-openssl\.so in \$SUPERD_MODULE_PATH or /\S+\)",
+                          r"installed \(no tls-openssl\.so in \$SUPERD_MODULE_PATH, /[^\s)]+\)",
                           out), "the reason, at the tls: key: %r" % out)
+        # global: module_path is searched for it as for modules
+        r, _ = h.check_config("global:\n  module_path: [%s]\n" % h.SUPERD_MODULE_PATH + text,
+                              env={"SUPERD_MODULE_PATH": d})
+        out = r.stdout + r.stderr
+        h.check(re.search(r"tls: cert: cannot read .*none\.pem", out) and "not installed" not in out,
+                "the layer found through module_path reads the files: %r" % out)
     finally:
         shutil.rmtree(d, ignore_errors=True)
     r, _ = h.check_config("""
