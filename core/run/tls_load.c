@@ -25,7 +25,7 @@
 
 static struct {
 	const struct tls_backend *be; /**< NULL until loaded */
-	char *const *dirs;            /**< global.module_path, while loading */
+	char *const *dirs;            /**< global.module_path, until tls_ctx_new */
 	size_t ndirs;
 	tls_open_fn *opener;          /**< kept for a backend loaded later */
 	char why[PATH_MAX + 256];     /**< why it could not be loaded */
@@ -108,11 +108,15 @@ void tls_log_ktls_once(void)
 struct tls_ctx *tls_ctx_new(const struct tls_conf *tc, const char *service,
                             const char *alpn)
 {
-	if (!backend()) {
+	const struct tls_backend *be = backend();
+
+	tl.dirs = NULL; /* the configuration's: not kept past this call */
+	tl.ndirs = 0;
+	if (!be) {
 		diag_at(tc->at, "service '%s': tls: %s", service, tl.why);
 		return NULL;
 	}
-	return tl.be->ctx_new(tc, service, alpn);
+	return be->ctx_new(tc, service, alpn);
 }
 
 void tls_search_dirs(char *const *dirs, size_t n)
