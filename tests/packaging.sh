@@ -65,6 +65,14 @@ check_in_root() {
 		{ cat "$work/t.out"; die "superd -t on the packaged configuration, in $1"; }
 	grep -qx '/etc/superd/superd.yaml: ok' "$work/t.out" || { cat "$work/t.out"; die "-t: no ok"; }
 	grep -q 'as root' "$work/t.out" && { cat "$work/t.out"; die "-t: something runs as root"; }
+	# The TLS layer is found where the package put it: -t gets as far as
+	# the certificate files.
+	printf 'services:\n  s:\n    module: echo\n    listen: "127.0.0.1:7"\n    tls: {cert: /no-such.pem, key: /no-such.key}\n' \
+		>"$1/tls-probe.yaml"
+	chroot "$1" /usr/sbin/superd -t -f /tls-probe.yaml >"$work/tls.out" 2>&1 || true
+	grep -q 'cannot read /no-such\.pem' "$work/tls.out" ||
+		{ cat "$work/tls.out"; die "-t: the packaged TLS layer (tls-openssl.so) is not found"; }
+	rm -f "$1/tls-probe.yaml"
 	return 0
 }
 
@@ -102,7 +110,7 @@ has_entry "$work/superd.list" '\./usr/sbin/superd$'
 has_entry "$work/superd.list" '\./usr/bin/superd-client$'
 has_entry "$work/superd.list" '\./usr/bin/superd-convert$'
 has_entry "$work/superd.list" '\./usr/share/man/man1/superd-convert\.1\.gz$'
-for m in echo discard chargen daytime time http exec; do
+for m in echo discard chargen daytime time http exec tls-openssl; do
 	has_entry "$work/superd.list" "\./usr/lib/[^ ]*/superd/$m\.so$"
 done
 has_entry "$work/superd.list" '\./etc/superd/superd\.yaml$'
@@ -183,6 +191,7 @@ rpm -qlp "$rpm_main" >"$work/rpm.list" 2>/dev/null
 rpm -qlp "$rpm_devel" >"$work/rpm-devel.list" 2>/dev/null
 has_entry "$work/rpm.list" '^/usr/sbin/superd$'
 has_entry "$work/rpm.list" '/superd/echo\.so$'
+has_entry "$work/rpm.list" '/superd/tls-openssl\.so$'
 has_entry "$work/rpm.list" '^/usr/lib/systemd/system/superd\.service$'
 has_entry "$work/rpm.list" '^/etc/superd/superd\.yaml$'
 has_entry "$work/rpm.list" '^/etc/superd/conf\.d$'
