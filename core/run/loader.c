@@ -104,7 +104,7 @@ static int search_env(const char *name, char *buf, size_t size)
 	return 0;
 }
 
-/* A core part's NAME.so (see loader.h). */
+/* NAME.so where modules are looked for (see loader.h); resolve_path's search. */
 int loader_find_part(const char *name, char *const *dirs, size_t n,
                      char *buf, size_t size)
 {
@@ -126,7 +126,6 @@ int loader_find_part(const char *name, char *const *dirs, size_t n,
 static int resolve_path(const struct loader_req *req, char *buf, size_t size)
 {
 	const char *spec = req->spec;
-	size_t i;
 	int n;
 
 	if (!spec || !*spec) {
@@ -144,16 +143,9 @@ static int resolve_path(const struct loader_req *req, char *buf, size_t size)
 		}
 		return 0;
 	}
-	if (search_env(spec, buf, size))
+	if (loader_find_part(spec, req->module_path, req->nmodule_path, buf, size))
 		return 0;
-	for (i = 0; i < req->nmodule_path; i++)
-		if (try_dir(req->module_path[i], spec, buf, size))
-			return 0;
-	if (try_dir(MODULEDIR, spec, buf, size))
-		return 0;
-	loader_error(req, "module '%s' not found (no %s.so in %s%s%s)", spec,
-	             spec, getenv("SUPERD_MODULE_PATH") ? "$SUPERD_MODULE_PATH, " : "",
-	             req->nmodule_path ? "module_path, " : "", MODULEDIR);
+	loader_error(req, "module '%s' not found (no %s.so in %s)", spec, spec, buf);
 	return -1;
 }
 

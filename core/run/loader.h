@@ -41,8 +41,8 @@ void loader_release(struct loaded_module *m);
 /** The path the module was loaded from. */
 const char *loader_path(const struct loaded_module *m);
 /**
- * A part of the core shipped as NAME.so beside the modules (the TLS
- * backend), looked for as a module is: $SUPERD_MODULE_PATH, the n dirs
+ * NAME.so, a module or a part of the core shipped beside the modules
+ * (the TLS backend), looked for in $SUPERD_MODULE_PATH, the n dirs
  * (global.module_path), the built-in module directory.  Its file into
  * buf and 1 when found; else 0, and where it looked into buf ("$SUPERD_
  * MODULE_PATH, module_path, /usr/lib/superd").
